@@ -1,0 +1,34 @@
+# Two commands a new user needs: `make run` (batch job on the bundled sample → ./out)
+# and `make test` (the whole suite). Both build the virtualenv from the project's
+# own pinned requirements first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+FORMAT ?= avro
+
+.PHONY: install run test bench-extraction bench-throughput clean
+
+$(STAMP): requirements.txt requirements-dev.txt setup.py
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m pipelines.batch --input sample --output out --format $(FORMAT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench-extraction: $(STAMP)
+	$(BIN)/python -m benchmarks.extraction
+
+bench-throughput: $(STAMP)
+	$(BIN)/python -m benchmarks.throughput
+
+clean:
+	rm -rf out build *.egg-info .pytest_cache

@@ -1,0 +1,180 @@
+"""Throughput and memory of the batch job, measured in one run.
+
+    python -m benchmarks.throughput [--pages 5000] [--scale 4] [--repeats 1]
+
+1. Builds a corpus of --pages HTML pages from the extraction benchmark's 181
+   real news pages (../shared/data/extraction/html): each copy gets its own
+   host and canonical URL and a unique first sentence, so neither URL nor body
+   de-duplication drops it and corpus boilerplate learning sees each copy as
+   its own site.
+2. Runs, each in its own process, timed by wall clock:
+   - ``loop``: the same pure functions (read → cleanup → dedup → language →
+     segmentation → Avro encoding) in a plain single-process loop;
+   - ``beam``: the whole Beam batch pipeline on DirectRunner (FnApiRunner,
+     2 worker processes) over the same corpus;
+   - ``beam`` again over a corpus --scale times larger, for memory growth.
+   Peak RSS is sampled over each process tree (launcher + SDK workers).
+3. Prints articles/s, the Beam/loop ratio (median over --repeats) and peak
+   RSS at 1× and --scale×, and writes benchmarks/results/throughput.json.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import pathlib
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Dict, List
+
+import psutil
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "extraction"
+RESULTS = ROOT / "benchmarks" / "results"
+
+_CANONICAL = re.compile(r"<link[^>]+rel=[\"']?canonical[^>]*>|<meta[^>]+property=[\"']og:url[^>]*>", re.I)
+_HEAD = re.compile(r"<head[^>]*>", re.I)
+_FIRST_P = re.compile(r"(<p(?:\s[^>]*)?>)", re.I)
+
+
+def vary_page(html: str, url: str, copy: int) -> str:
+    """The page as copy N: its own host and canonical URL, a unique first sentence."""
+    scheme, rest = url.split("://", 1)
+    copy_url = f"{scheme}://copy{copy}.{rest}"
+    html = _CANONICAL.sub("", html)
+    tag = f'<link rel="canonical" href="{copy_url}">'
+    html, found = _HEAD.subn(lambda m: m.group(0) + tag, html, count=1)
+    if not found:
+        html = tag + html
+    return _FIRST_P.sub(lambda m: m.group(1) + f"Dispatch number {copy} of the benchmark corpus. ", html, count=1)
+
+
+def build_corpus(data: pathlib.Path, pages: int, directory: pathlib.Path) -> pathlib.Path:
+    """Writes `pages` varied pages to directory (reused when already complete)."""
+    done = directory / ".complete"
+    if done.exists() and done.read_text() == str(pages):
+        return directory
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    truth = json.loads((data / "ground-truth.json").read_text(encoding="utf-8"))
+    ids = sorted(truth)
+    sources = {i: gzip.decompress((data / "html" / f"{i}.html.gz").read_bytes()).decode("utf-8") for i in ids}
+    for n in range(pages):
+        page_id = ids[n % len(ids)]
+        copy = n // len(ids)
+        html = vary_page(sources[page_id], truth[page_id]["url"], copy)
+        (directory / f"{n:06d}.html").write_text(html, encoding="utf-8")
+    done.write_text(str(pages))
+    return directory
+
+
+def measure(command: List[str]) -> Dict[str, float]:
+    """Wall time and peak RSS (sum over the process tree) of a command."""
+    started = time.monotonic()
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    parent = psutil.Process(process.pid)
+    peak = 0
+    while process.poll() is None:
+        try:
+            tree = [parent] + parent.children(recursive=True)
+            rss = 0
+            for member in tree:
+                try:
+                    rss += member.memory_info().rss
+                except psutil.Error:
+                    pass
+            peak = max(peak, rss)
+        except psutil.Error:
+            pass
+        time.sleep(0.2)
+    output = process.stdout.read() if process.stdout else ""
+    seconds = time.monotonic() - started
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{output[-3000:]}")
+    match = re.search(r"ARTICLES_OUT=(\d+)", output) or re.search(r"in = out \+ rejected \+ duplicates: \d+ = (\d+)", output)
+    if not match:
+        raise RuntimeError(f"no article count in output of {' '.join(command)}:\n{output[-3000:]}")
+    articles = int(match.group(1))
+    return {"seconds": seconds, "articles": articles, "articles_per_s": articles / seconds, "peak_rss_mb": peak / 2**20}
+
+
+def beam_command(corpus: pathlib.Path, output: pathlib.Path, workers: int) -> List[str]:
+    return [
+        sys.executable, "-m", "pipelines.batch",
+        "--input", str(corpus), "--output", str(output),
+        "--runner", "DirectRunner",
+        f"--direct_num_workers={workers}", "--direct_running_mode=multi_processing",
+    ]
+
+
+def loop_command(corpus: pathlib.Path, output: pathlib.Path) -> List[str]:
+    return [sys.executable, "-m", "benchmarks.plain_loop", "--input", str(corpus), "--output", str(output)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=pathlib.Path, default=DEFAULT_DATA)
+    parser.add_argument("--pages", type=int, default=5000)
+    parser.add_argument("--scale", type=int, default=4, help="memory check at this multiple of --pages (0: skip)")
+    parser.add_argument("--repeats", type=int, default=1, help="loop/beam pairs; the ratio is their median")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workdir", type=pathlib.Path, default=pathlib.Path(tempfile.gettempdir()) / "newsfeed-bench")
+    args = parser.parse_args()
+    if not (args.data / "ground-truth.json").exists():
+        print(f"extraction data not found at {args.data} (pass --data)", file=sys.stderr)
+        return 2
+
+    corpus = build_corpus(args.data, args.pages, args.workdir / f"corpus-{args.pages}")
+    runs: Dict[str, List[Dict[str, float]]] = {"loop": [], "beam": []}
+    for repeat in range(args.repeats):
+        for name, command in (
+            ("loop", loop_command(corpus, args.workdir / "out-loop")),
+            ("beam", beam_command(corpus, args.workdir / "out-beam", args.workers)),
+        ):
+            result = measure(command)
+            runs[name].append(result)
+            print(f"[{repeat + 1}/{args.repeats}] {name:<5} {args.pages} pages: {result['articles']} articles in "
+                  f"{result['seconds']:.1f} s = {result['articles_per_s']:.1f}/s, peak RSS {result['peak_rss_mb']:.0f} MB",
+                  flush=True)
+    ratios = [b["articles_per_s"] / l["articles_per_s"] for l, b in zip(runs["loop"], runs["beam"])]
+    report = {
+        "pages": args.pages,
+        "workers": args.workers,
+        "cpu_count": os.cpu_count(),
+        "loop_articles_per_s": statistics.median(r["articles_per_s"] for r in runs["loop"]),
+        "beam_articles_per_s": statistics.median(r["articles_per_s"] for r in runs["beam"]),
+        "beam_over_loop": statistics.median(ratios),
+        "beam_peak_rss_mb_1x": statistics.median(r["peak_rss_mb"] for r in runs["beam"]),
+        "runs": runs,
+    }
+    if args.scale > 1:
+        big = build_corpus(args.data, args.pages * args.scale, args.workdir / f"corpus-{args.pages * args.scale}")
+        scaled = measure(beam_command(big, args.workdir / "out-beam-big", args.workers))
+        print(f"beam  {args.pages * args.scale} pages: {scaled['articles']} articles in {scaled['seconds']:.1f} s = "
+              f"{scaled['articles_per_s']:.1f}/s, peak RSS {scaled['peak_rss_mb']:.0f} MB", flush=True)
+        report["beam_scaled"] = scaled
+        report["beam_peak_rss_mb_scaled"] = scaled["peak_rss_mb"]
+        report["rss_growth"] = scaled["peak_rss_mb"] / report["beam_peak_rss_mb_1x"]
+
+    print()
+    print(f"loop (1 process)          {report['loop_articles_per_s']:8.1f} articles/s")
+    print(f"beam (DirectRunner, {args.workers} w)  {report['beam_articles_per_s']:8.1f} articles/s")
+    print(f"beam / loop               {report['beam_over_loop']:8.2f}x   (bar: >= 1.5x)")
+    print(f"beam peak RSS 1x          {report['beam_peak_rss_mb_1x']:8.0f} MB")
+    if "rss_growth" in report:
+        print(f"beam peak RSS {args.scale}x          {report['beam_peak_rss_mb_scaled']:8.0f} MB  "
+              f"(growth {report['rss_growth']:.2f}x for {args.scale}x the pages)")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "throughput.json").write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Runnable jobs: they wire transforms to sources, sinks and options, nothing more."""

@@ -1,0 +1,144 @@
+"""Batch job: bounded inputs → clean articles, sentences, languages.
+
+    python -m pipelines.batch --input 'sample/**' --output out [--format avro|jsonl] [Beam options]
+
+Reads HTML pages, text dumps, JSONL, WARC and Avro files; writes one directory
+per record kind under --output (articles/, sentences/, duplicates/, rejected/)
+and ends by printing per-stage counts and the reconciliation
+``in = out + rejected + duplicates``.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from typing import Dict, List, Optional, Sequence
+
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions
+
+from transforms.boilerplate import DEFAULT_MIN_ARTICLES, StripCorpusBoilerplate
+from transforms.cleanup import CleanArticles
+from transforms.dedup import DedupArticles
+from transforms.language import DetectLanguage
+from transforms.segment import SegmentArticles
+from transforms.sinks import AVRO, FORMATS, WriteRecords, prepare_output
+from transforms.sources import ReadNewsFeeds
+
+RECORD_KINDS = ("articles", "sentences", "duplicates", "rejected")
+
+
+class BatchOptions(PipelineOptions):
+    """The job's own flags; everything else is a Beam option."""
+
+    @classmethod
+    def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--input",
+            action="append",
+            required=True,
+            help="file, directory or glob of .html/.htm/.html.gz/.txt/.jsonl(.gz)/.warc(.gz)/.avro; repeatable",
+        )
+        parser.add_argument("--output", required=True, help="output directory (local path or gs://…)")
+        parser.add_argument("--format", default=AVRO, choices=FORMATS, help="output format (default: avro)")
+        parser.add_argument("--num_shards", type=int, default=4, help="files per record kind (default: 4)")
+        parser.add_argument(
+            "--boilerplate_min_articles",
+            type=int,
+            default=DEFAULT_MIN_ARTICLES,
+            help="a line in at least this many articles of one source is boilerplate (default: %(default)s, min 2)",
+        )
+
+
+def build_pipeline(pipeline: beam.Pipeline, options: BatchOptions) -> None:
+    """Wires the stages; shared with benchmarks and tests."""
+    read = pipeline | "ReadNewsFeeds" >> ReadNewsFeeds(options.input)
+    cleaned = read["documents"] | "CleanArticles" >> CleanArticles()
+    unique = cleaned["articles"] | "DedupArticles" >> DedupArticles()
+    stripped = unique["articles"] | "StripCorpusBoilerplate" >> StripCorpusBoilerplate(options.boilerplate_min_articles)
+    segmented = stripped["articles"] | "DetectLanguage" >> DetectLanguage() | "SegmentArticles" >> SegmentArticles()
+    rejected = (read["rejected"], cleaned["rejected"], stripped["rejected"]) | "AllRejected" >> beam.Flatten()
+
+    def write(records, kind: str, schema: str, key, sort_key) -> None:
+        _ = records | f"Write_{kind}" >> WriteRecords(
+            options.output, kind, schema, key=key, sort_key=sort_key, fmt=options.format, num_shards=options.num_shards
+        )
+
+    write(segmented["articles"], "articles", "article", lambda a: a.id, lambda a: (a.id, a.origin))
+    write(segmented["sentences"], "sentences", "sentence", lambda s: s.article_id, lambda s: (s.article_id, s.index))
+    write(unique["duplicates"], "duplicates", "duplicate", lambda d: d.origin, lambda d: (d.origin, d.duplicate_of, d.rule))
+    write(rejected, "rejected", "rejected", lambda r: r.origin, lambda r: (r.origin, r.stage, r.reason, r.payload))
+
+
+def collect_counters(result) -> Dict[str, Dict[str, int]]:
+    """Committed counter values as {stage: {name: value}}."""
+    counters: Dict[str, Dict[str, int]] = {}
+    for counter in result.metrics().query()["counters"]:
+        value = counter.committed if counter.committed is not None else counter.attempted
+        stage = counters.setdefault(counter.key.metric.namespace, {})
+        name = counter.key.metric.name
+        stage[name] = stage.get(name, 0) + int(value or 0)
+    return counters
+
+
+def reconcile(counters: Dict[str, Dict[str, int]]) -> Dict[str, int]:
+    """in = out + rejected + duplicates, from the stage counters.
+
+    "in" counts candidate articles: every unit a reader rejected, plus every
+    article the cleanup stage found (a dump holds several).
+    """
+    read_rejected = counters.get("read", {}).get("rejected", 0)
+    candidates = counters.get("cleanup", {}).get("candidates", 0)
+    written = counters.get("write", {})
+    return {
+        "in": read_rejected + candidates,
+        "out": written.get("articles", 0),
+        "rejected": written.get("rejected", 0),
+        "duplicates": written.get("duplicates", 0),
+    }
+
+
+def format_summary(counters: Dict[str, Dict[str, int]], seconds: float) -> str:
+    order = ["read", "cleanup", "dedup", "boilerplate", "language", "segment", "write"]
+    stages = order + sorted(set(counters) - set(order))
+    lines = ["stage        counter                          value"]
+    for stage in stages:
+        for name, value in sorted(counters.get(stage, {}).items()):
+            lines.append(f"{stage:<12} {name:<32} {value:>6}")
+    totals = reconcile(counters)
+    balanced = totals["in"] == totals["out"] + totals["rejected"] + totals["duplicates"]
+    lines.append(
+        f"in = out + rejected + duplicates: {totals['in']} = {totals['out']} + {totals['rejected']} + "
+        f"{totals['duplicates']}  {'OK' if balanced else 'MISMATCH'}"
+    )
+    rate = totals["in"] / seconds if seconds > 0 else 0.0
+    lines.append(f"{totals['in']} candidate articles in {seconds:.1f} s ({rate:.1f}/s)")
+    return "\n".join(lines)
+
+
+def run(argv: Optional[Sequence[str]] = None, save_main_session: bool = True):
+    """Runs the job; returns (PipelineResult, counters)."""
+    options = PipelineOptions(argv)
+    options.view_as(SetupOptions).save_main_session = save_main_session
+    batch = options.view_as(BatchOptions)
+    prepare_output(batch.output, RECORD_KINDS)
+    started = time.monotonic()
+    pipeline = beam.Pipeline(options=options)
+    build_pipeline(pipeline, batch)
+    result = pipeline.run()
+    result.wait_until_finish()
+    counters = collect_counters(result)
+    print(format_summary(counters, time.monotonic() - started))
+    return result, counters
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    logging.getLogger().setLevel(logging.WARNING)
+    _, counters = run(argv if argv is not None else sys.argv[1:])
+    totals = reconcile(counters)
+    return 0 if totals["in"] == totals["out"] + totals["rejected"] + totals["duplicates"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""Article identity and de-duplication.
+
+The same story reaches us many times: the same URL scraped twice, the same page
+under tracking parameters, the same wire copy in two dumps. An article is a
+duplicate when its canonical URL or its normalised body was already seen; the
+first copy (smallest origin, so the choice is deterministic) is kept.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from typing import Iterable, List, Optional, Tuple
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from transforms.records import CleanedArticle, Duplicate
+
+# Query parameters that track the reader, not the story.
+_TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|xtor|at_\w+|ref|cmpid|ocid)$", re.I)
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def canonical_url(url: Optional[str]) -> Optional[str]:
+    """URL reduced to what names the story: lower-case host without "www.",
+    no fragment, no tracking parameters, no trailing slash."""
+    if not url or not url.strip():
+        return None
+    parts = urlsplit(url.strip())
+    if not parts.netloc:
+        return None
+    host = parts.netloc.lower()
+    if host.startswith("www."):
+        host = host[4:]
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if not _TRACKING_PARAMS.match(k)))
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit(("https" if parts.scheme in ("http", "https") else parts.scheme, host, path, query, ""))
+
+
+def source_of(url: Optional[str]) -> Optional[str]:
+    """The site an article comes from: its host without "www."."""
+    canonical = canonical_url(url)
+    return urlsplit(canonical).netloc if canonical else None
+
+
+def body_fingerprint(paragraphs: Iterable[str]) -> str:
+    """Hash of the body with case, accents' composition, punctuation and spacing
+    folded away, so a re-encoded or re-spaced copy still matches."""
+    folded = " ".join(_NON_WORD.sub(" ", unicodedata.normalize("NFKC", p).casefold()).strip() for p in paragraphs)
+    return hashlib.sha1(folded.encode("utf-8")).hexdigest()
+
+
+def article_id(url: Optional[str], paragraphs: List[str], record_id: Optional[str] = None) -> str:
+    """Stable article id: the feed's own id, else a hash of the canonical URL,
+    else a hash of the body."""
+    if record_id:
+        return record_id
+    canonical = canonical_url(url)
+    if canonical:
+        return hashlib.sha1(canonical.encode("utf-8")).hexdigest()[:20]
+    return body_fingerprint(paragraphs)[:20]
+
+
+def _url_key(article: CleanedArticle) -> str:
+    # Articles without a URL get a key of their own: only the body pass can match them.
+    return canonical_url(article.url) or f"no-url:{article.origin}"
+
+
+def _body_key(article: CleanedArticle) -> str:
+    return body_fingerprint(article.paragraphs)
+
+
+def pick_first(copies: Iterable[CleanedArticle]) -> Tuple[CleanedArticle, List[CleanedArticle]]:
+    """The copy to keep (smallest origin) and the duplicates."""
+    ordered = sorted(copies, key=lambda a: (a.origin, a.id))
+    return ordered[0], ordered[1:]
+
+
+class _KeepFirst(beam.DoFn):
+    DUPLICATES = "duplicates"
+
+    def __init__(self, rule: str):
+        self._rule = rule
+        self._dropped = Metrics.counter("dedup", "duplicates")
+
+    def process(self, keyed):
+        _, copies = keyed
+        kept, duplicates = pick_first(copies)
+        if duplicates:
+            self._dropped.inc(len(duplicates))
+        yield kept
+        for duplicate in duplicates:
+            yield beam.pvalue.TaggedOutput(self.DUPLICATES, Duplicate(duplicate.origin, kept.id, self._rule))
+
+
+class DedupArticles(beam.PTransform):
+    """Keeps one copy per canonical URL, then one per normalised body.
+
+    Output: a dict with ``articles`` (kept CleanedArticle) and ``duplicates``
+    (a Duplicate per dropped copy).
+    """
+
+    def expand(self, articles):
+        by_url = (
+            articles
+            | "KeyByUrl" >> beam.Map(lambda a: (_url_key(a), a))
+            | "GroupByUrl" >> beam.GroupByKey()
+            | "KeepFirstUrl" >> beam.ParDo(_KeepFirst("url")).with_outputs(_KeepFirst.DUPLICATES, main="articles")
+        )
+        by_body = (
+            by_url.articles
+            | "KeyByBody" >> beam.Map(lambda a: (_body_key(a), a))
+            | "GroupByBody" >> beam.GroupByKey()
+            | "KeepFirstBody" >> beam.ParDo(_KeepFirst("body")).with_outputs(_KeepFirst.DUPLICATES, main="articles")
+        )
+        duplicates = (by_url.duplicates, by_body.duplicates) | "AllDuplicates" >> beam.Flatten()
+        return {"articles": by_body.articles, "duplicates": duplicates}
