@@ -8,6 +8,8 @@ or more ``CleanedArticle``s, or a ``Rejected`` saying why.
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
+import logging
 from typing import Iterator, List, Optional, Union
 
 import apache_beam as beam
@@ -24,7 +26,7 @@ Cleaned = Union[CleanedArticle, Rejected]
 
 
 def normalise_published(value: Optional[str]) -> Optional[str]:
-    """ISO-8601 as given when it parses (date or date-time), else None."""
+    """ISO-8601 (date or date-time) from an ISO or RFC 2822 value, else None."""
     if not value or not str(value).strip():
         return None
     text = str(value).strip()
@@ -33,6 +35,10 @@ def normalise_published(value: Optional[str]) -> Optional[str]:
             return dt.date.fromisoformat(text).isoformat()
         return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).isoformat()
     except ValueError:
+        pass
+    try:  # RSS and HTTP dates: "Sun, 13 Sep 2020 10:00:00 GMT"
+        return email.utils.parsedate_to_datetime(text).isoformat()
+    except (TypeError, ValueError, IndexError):
         return None
 
 
@@ -109,10 +115,20 @@ class _CleanDocument(beam.DoFn):
         self._candidates = Metrics.counter(STAGE, "candidates")
         self._articles = Metrics.counter(STAGE, "articles")
         self._rejected = Metrics.counter(STAGE, "rejected")
+        self._errors = Metrics.counter(STAGE, "errors")
 
     def process(self, doc: RawDocument):
         removed_rules: List[str] = []
-        for item in clean_document(doc, removed_rules):
+        try:
+            # materialised so an error halfway through a dump rejects the document as a
+            # whole instead of leaving half its articles counted
+            items = list(clean_document(doc, removed_rules))
+        except Exception as error:  # a parser bug on odd input must not kill the job
+            logging.warning("cleanup failed on %s: %r", doc.origin, error)
+            self._errors.inc()
+            items = [rejected(doc.origin, STAGE, f"cleanup error: {type(error).__name__}: {error}", doc.body)]
+            removed_rules = []
+        for item in items:
             self._candidates.inc()
             if isinstance(item, Rejected):
                 self._rejected.inc()

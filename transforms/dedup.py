@@ -3,7 +3,8 @@
 The same story reaches us many times: the same URL scraped twice, the same page
 under tracking parameters, the same wire copy in two dumps. An article is a
 duplicate when its canonical URL or its normalised body was already seen; the
-first copy (smallest origin, so the choice is deterministic) is kept.
+first copy (smallest origin, so the choice is deterministic) is kept. A feed
+reusing one record id for two articles is caught too (rule "id").
 """
 from __future__ import annotations
 
@@ -96,24 +97,26 @@ class _KeepFirst(beam.DoFn):
 
 
 class DedupArticles(beam.PTransform):
-    """Keeps one copy per canonical URL, then one per normalised body.
+    """Keeps one copy per canonical URL, then per article id, then per normalised body.
 
     Output: a dict with ``articles`` (kept CleanedArticle) and ``duplicates``
     (a Duplicate per dropped copy).
     """
 
     def expand(self, articles):
-        by_url = (
-            articles
-            | "KeyByUrl" >> beam.Map(lambda a: (_url_key(a), a))
-            | "GroupByUrl" >> beam.GroupByKey()
-            | "KeepFirstUrl" >> beam.ParDo(_KeepFirst("url")).with_outputs(_KeepFirst.DUPLICATES, main="articles")
-        )
-        by_body = (
-            by_url.articles
-            | "KeyByBody" >> beam.Map(lambda a: (_body_key(a), a))
-            | "GroupByBody" >> beam.GroupByKey()
-            | "KeepFirstBody" >> beam.ParDo(_KeepFirst("body")).with_outputs(_KeepFirst.DUPLICATES, main="articles")
-        )
-        duplicates = (by_url.duplicates, by_body.duplicates) | "AllDuplicates" >> beam.Flatten()
+        def keep_first(copies, name: str, key):
+            return (
+                copies
+                | f"KeyBy{name}" >> beam.Map(lambda a: (key(a), a))
+                | f"GroupBy{name}" >> beam.GroupByKey()
+                | f"KeepFirst{name}"
+                >> beam.ParDo(_KeepFirst(name.lower())).with_outputs(_KeepFirst.DUPLICATES, main="articles")
+            )
+
+        by_url = keep_first(articles, "Url", _url_key)
+        # after the URL pass, a shared id means a feed reused its record id for another
+        # article: dropping it keeps article ids unique in the output
+        by_id = keep_first(by_url.articles, "Id", lambda a: a.id)
+        by_body = keep_first(by_id.articles, "Body", _body_key)
+        duplicates = (by_url.duplicates, by_id.duplicates, by_body.duplicates) | "AllDuplicates" >> beam.Flatten()
         return {"articles": by_body.articles, "duplicates": duplicates}

@@ -16,16 +16,20 @@ The rules are of two kinds:
   - ``teaser``: a short headline repeated on consecutive lines (a link shown as
     image alt text and again as link text) -- every copy goes; a long repeated
     paragraph only loses its extra copies (``duplicate``);
-  - ``teaser`` too: a short line directly after a removed teaser pair that ends
-    with "..." or without sentence punctuation (the linked article's lead), and
-    the headline after a bare "Lire aussi :" line;
+  - ``teaser`` too: the line directly after a removed teaser pair when it is the
+    linked article's lead -- it ends with "..." or without sentence punctuation,
+    or it is a short sentence (at most ``TEASER_LEAD_MAX_WORDS`` words, not
+    ending with ":"); in the seed "Les États-Unis prévoient de réduire la
+    présence de troupes en Irak." follows the same teaser pair in two articles --
+    and the headline after a bare "Lire aussi :" line;
   - ``headline``: an isolated short line (at most ``SHORT_LINE_MAX_WORDS``
     words) with no sentence-final punctuation, not bulleted, whose neighbours
     are not such lines too (a run of them is a list or table and is kept).
     Real paragraphs are sentences ending in . ! ? : ; … » " -- a full short
-    sentence such as "Les États-Unis prévoient de réduire la présence de troupes
-    en Irak." is always kept. Known cost: an isolated subheading (intertitre)
-    without punctuation is removed too.
+    sentence is kept unless it sits right under a teaser pair. Known costs: an
+    isolated subheading (intertitre) without punctuation is removed too, and so
+    is a real sentence of at most ``TEASER_LEAD_MAX_WORDS`` words right under a
+    teaser pair; a lead longer than that is kept.
 
 Output lines are tidied (``tidy_line``: NFC, zero-width characters dropped,
 whitespace runs collapsed, stripped) but keep the article's typography:
@@ -47,6 +51,9 @@ Removed = Tuple[str, str]  # (rule name, removed line)
 HEADLINE_MAX_WORDS = 25
 # Standalone unpunctuated lines up to this length are headlines/teasers.
 SHORT_LINE_MAX_WORDS = 15
+# A complete sentence this short right under a teaser pair is the linked article's
+# lead; the real paragraphs found there in the seed have 18 words or more.
+TEASER_LEAD_MAX_WORDS = 15
 
 # ---------------------------------------------------------------- normalising
 
@@ -348,6 +355,11 @@ def _short_unpunctuated(text: str) -> bool:
     )
 
 
+def _teaser_lead(text: str) -> bool:
+    """A short sentence that can be a teaser's lead: not a list item, not an intro to one."""
+    return _words(text) <= TEASER_LEAD_MAX_WORDS and not _BULLET.match(text) and not text.endswith(":")
+
+
 def _title_keys(title: Optional[str]) -> FrozenSet[str]:
     """The title, and the title without a trailing "(Débat)" / "[Vidéo]" tag."""
     if not title or not title.strip():
@@ -383,7 +395,7 @@ def _mark_headlines(after_teasers: List[int], items: List[str], verdict: List[Op
     loose = [_short_unpunctuated(items[i]) for i in kept]
     for pos, i in enumerate(kept):
         text = items[i]
-        if i in after_teasers and _headline_like(text) and (loose[pos] or _ELLIPSIS_END.search(text)):
+        if i in after_teasers and _headline_like(text) and (loose[pos] or _ELLIPSIS_END.search(text) or _teaser_lead(text)):
             verdict[i] = "teaser"  # the linked article's lead under a teaser pair
         elif loose[pos] and not (pos > 0 and loose[pos - 1]) and not (pos + 1 < len(kept) and loose[pos + 1]):
             verdict[i] = "headline"

@@ -2,8 +2,8 @@
 
 Replays must write byte-identical files, so a record's shard is a hash of its
 key (never the bundle it happened to travel in), records are sorted inside each
-shard, and the Avro sync marker is derived from the file name instead of being
-random. Each shard is written to a temporary name and renamed, so readers never
+shard, and the Avro sync marker is derived from the shard's name instead of
+being random. Each shard is written to a temporary name and renamed, so readers never
 see half a file. Memory per worker is one shard: raise ``num_shards`` with the
 corpus.
 """
@@ -24,6 +24,7 @@ from schemas import load_schema
 AVRO = "avro"
 JSONL = "jsonl"
 FORMATS = (AVRO, JSONL)
+_NO_RECORD = ""  # placeholder value in the shard grouping; real records are NamedTuples
 
 
 def to_plain(record: Any) -> Any:
@@ -44,11 +45,15 @@ def shard_path(directory: str, kind: str, shard: int, num_shards: int, fmt: str)
     return FileSystems.join(directory, kind, f"part-{shard:05d}-of-{num_shards:05d}.{fmt}")
 
 
-def encode_shard(records: List[Dict[str, Any]], schema_name: str, fmt: str, path: str) -> bytes:
-    """The bytes of one shard file; the same records always give the same bytes."""
+def encode_shard(records: List[Dict[str, Any]], schema_name: str, fmt: str, name: str) -> bytes:
+    """The bytes of one shard file; the same records always give the same bytes.
+
+    ``name`` ("articles/part-00000-of-00004.avro") seeds the Avro sync marker, so
+    two runs into different output directories still write identical files.
+    """
     buffer = io.BytesIO()
     if fmt == AVRO:
-        marker = hashlib.blake2b(path.encode("utf-8"), digest_size=16).digest()
+        marker = hashlib.blake2b(name.encode("utf-8"), digest_size=16).digest()
         fastavro.writer(buffer, fastavro.parse_schema(load_schema(schema_name)), records, codec="deflate", sync_marker=marker)
     else:
         for record in records:
@@ -69,9 +74,10 @@ class _WriteShard(beam.DoFn):
 
     def process(self, keyed: Tuple[int, Iterable[NamedTuple]]):
         shard, records = keyed
-        ordered = sorted(records, key=self._sort_key)
+        ordered = sorted((r for r in records if r != _NO_RECORD), key=self._sort_key)
         path = shard_path(self._directory, self._kind, shard, self._num_shards, self._fmt)
-        payload = encode_shard([to_plain(r) for r in ordered], self._schema_name, self._fmt, path)
+        name = f"{self._kind}/{path.rsplit('/', 1)[-1]}"
+        payload = encode_shard([to_plain(r) for r in ordered], self._schema_name, self._fmt, name)
         temporary = path + ".tmp"
         with FileSystems.create(temporary) as handle:
             handle.write(payload)
@@ -114,9 +120,13 @@ class WriteRecords(beam.PTransform):
 
     def expand(self, records):
         key, num_shards = self._key, self._num_shards
+        keyed = records | "Shard" >> beam.Map(lambda r: (shard_of(key(r), num_shards), r))
+        # one placeholder per shard, so every shard file exists even when it holds no
+        # record: readers see a complete, stable set of files (and an empty rejected/)
+        placeholders = records.pipeline | "EveryShard" >> beam.Create([(shard, _NO_RECORD) for shard in range(num_shards)])
         return (
-            records
-            | "Shard" >> beam.Map(lambda r: (shard_of(key(r), num_shards), r))
+            (keyed, placeholders)
+            | "WithEmptyShards" >> beam.Flatten()
             | "GroupByShard" >> beam.GroupByKey()
             | "WriteShard"
             >> beam.ParDo(
