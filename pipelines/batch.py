@@ -37,10 +37,11 @@ class BatchOptions(PipelineOptions):
         parser.add_argument(
             "--input",
             action="append",
-            required=True,
             help="file, directory or glob of .html/.htm/.html.gz/.txt/.jsonl(.gz)/.warc(.gz)/.avro; repeatable",
         )
-        parser.add_argument("--output", required=True, help="output directory (local path or gs://…)")
+        # not argparse-required: Beam registers every options class globally, and a
+        # required flag would break every other pipeline built in the same process
+        parser.add_argument("--output", help="output directory (local path or gs://…)")
         parser.add_argument("--format", default=AVRO, choices=FORMATS, help="output format (default: avro)")
         parser.add_argument("--num_shards", type=int, default=4, help="files per record kind (default: 4)")
         parser.add_argument(
@@ -122,6 +123,12 @@ def run(argv: Optional[Sequence[str]] = None, save_main_session: bool = True):
     options = PipelineOptions(argv)
     options.view_as(SetupOptions).save_main_session = save_main_session
     batch = options.view_as(BatchOptions)
+    missing = [flag for flag, value in (("--input", batch.input), ("--output", batch.output)) if not value]
+    if missing:
+        raise SystemExit(f"usage: python -m pipelines.batch --input GLOB [--input GLOB …] --output DIR "
+                         f"[--format avro|jsonl] [Beam options]\nmissing: {', '.join(missing)}")
+    if batch.num_shards < 1:
+        raise SystemExit(f"--num_shards must be at least 1, got {batch.num_shards}")
     prepare_output(batch.output, RECORD_KINDS)
     started = time.monotonic()
     pipeline = beam.Pipeline(options=options)

@@ -80,3 +80,23 @@ def test_unknown_format_and_zero_shards_are_refused() -> None:
         WriteRecords("o", "k", "rejected", key=str, sort_key=str, fmt="csv")
     with pytest.raises(ValueError, match="num_shards"):
         WriteRecords("o", "k", "rejected", key=str, sort_key=str, num_shards=0)
+
+
+def test_avro_header_does_not_depend_on_the_process_hash_seed() -> None:
+    # fastavro orders a field's doc/default by a set: a worker with another hash
+    # seed once wrote a different header for the same records
+    import subprocess
+    import sys
+
+    code = (
+        "import hashlib; from transforms.sinks import encode_shard; "
+        "print(hashlib.sha1(encode_shard([], 'article', 'avro', 'articles/p')).hexdigest())"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", code], env={**__import__("os").environ, "PYTHONHASHSEED": seed},
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()
+        for seed in ("1", "2", "3")
+    }
+    assert len(digests) == 1

@@ -254,6 +254,8 @@ _DATELINE_WORDS = re.compile(
     r"|vendredi|samedi|dimanche|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
 )
 _DATELINE_MAX_WORDS = 14
+# a French clock time ("10h32", "8h", "10 h 32"); "3 heures" is left to _DATELINE_WORDS
+_CLOCK_TIME = re.compile(r"\b\d{1,2}\s*h(?:\s*\d{2})?(?![^\W\d_])")
 _LETTER = re.compile(r"[^\W\d_]")
 _HAS_ALNUM = re.compile(r"[^\W_]")
 
@@ -305,7 +307,7 @@ def is_dateline(text: str) -> bool:
         rest.append(folded[last:start])
         last = end
     rest.append(folded[last:])
-    return not _LETTER.search(_DATELINE_WORDS.sub(" ", " ".join(rest)))
+    return not _LETTER.search(_DATELINE_WORDS.sub(" ", _CLOCK_TIME.sub(" ", " ".join(rest))))
 
 
 # line rules in order, first match wins: (rule name, predicate on a tidied line)

@@ -9,6 +9,7 @@ corpus.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -45,6 +46,25 @@ def shard_path(directory: str, kind: str, shard: int, num_shards: int, fmt: str)
     return FileSystems.join(directory, kind, f"part-{shard:05d}-of-{num_shards:05d}.{fmt}")
 
 
+def _sorted_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _sorted_keys(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted_keys(item) for item in value]
+    return value
+
+
+@functools.lru_cache(maxsize=None)
+def parsed_schema(name: str) -> Dict[str, Any]:
+    """fastavro's parsed form, once per process, with keys in sorted order.
+
+    fastavro copies a field's "doc"/"default" in the order of a Python set, which
+    changes with each process's hash seed; the schema goes into every file
+    header, so unsorted it would make two workers write different bytes.
+    """
+    return _sorted_keys(fastavro.parse_schema(load_schema(name)))
+
+
 def encode_shard(records: List[Dict[str, Any]], schema_name: str, fmt: str, name: str) -> bytes:
     """The bytes of one shard file; the same records always give the same bytes.
 
@@ -54,7 +74,7 @@ def encode_shard(records: List[Dict[str, Any]], schema_name: str, fmt: str, name
     buffer = io.BytesIO()
     if fmt == AVRO:
         marker = hashlib.blake2b(name.encode("utf-8"), digest_size=16).digest()
-        fastavro.writer(buffer, fastavro.parse_schema(load_schema(schema_name)), records, codec="deflate", sync_marker=marker)
+        fastavro.writer(buffer, parsed_schema(schema_name), records, codec="deflate", sync_marker=marker)
     else:
         for record in records:
             buffer.write(json.dumps(record, ensure_ascii=False).encode("utf-8"))
