@@ -41,7 +41,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 
 _CANONICAL = re.compile(r"<link[^>]+rel=[\"']?canonical[^>]*>|<meta[^>]+property=[\"']og:url[^>]*>", re.I)
 _HEAD = re.compile(r"<head[^>]*>", re.I)
-_FIRST_P = re.compile(r"(<p(?:\s[^>]*)?>)", re.I)
+_P_OPEN = re.compile(r"<p(?:\s[^>]*)?>", re.I)
 
 
 def vary_page(html: str, url: str, copy: int) -> str:
@@ -53,13 +53,15 @@ def vary_page(html: str, url: str, copy: int) -> str:
     html, found = _HEAD.subn(lambda m: m.group(0) + tag, html, count=1)
     if not found:
         html = tag + html
-    return _FIRST_P.sub(lambda m: m.group(1) + f"Dispatch number {copy} of the benchmark corpus. ", html, count=1)
+    # the unique sentence opens every paragraph: it must reach the extracted body
+    # (a first <p> is often navigation), or body dedup drops the copy
+    return _P_OPEN.sub(lambda m: m.group(0) + f"Dispatch {copy}. ", html)
 
 
 def build_corpus(data: pathlib.Path, pages: int, directory: pathlib.Path) -> pathlib.Path:
     """Writes `pages` varied pages to directory (reused when already complete)."""
     done = directory / ".complete"
-    if done.exists() and done.read_text() == str(pages):
+    if done.exists() and done.read_text() == f"{pages} v3":
         return directory
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
@@ -71,7 +73,7 @@ def build_corpus(data: pathlib.Path, pages: int, directory: pathlib.Path) -> pat
         copy = n // len(ids)
         html = vary_page(sources[page_id], truth[page_id]["url"], copy)
         (directory / f"{n:06d}.html").write_text(html, encoding="utf-8")
-    done.write_text(str(pages))
+    done.write_text(f"{pages} v3")
     return directory
 
 

@@ -23,7 +23,7 @@ from transforms.cleanup import CleanArticles
 from transforms.dedup import DedupArticles
 from transforms.language import DetectLanguage
 from transforms.segment import SegmentArticles
-from transforms.sinks import AVRO, FORMATS, WriteRecords, prepare_output
+from transforms.sinks import AVRO, FORMATS, WriteRecords, prepare_output, remove_spill
 from transforms.sources import ReadNewsFeeds
 
 RECORD_KINDS = ("articles", "sentences", "duplicates", "rejected")
@@ -135,6 +135,7 @@ def run(argv: Optional[Sequence[str]] = None, save_main_session: bool = True):
     build_pipeline(pipeline, batch)
     result = pipeline.run()
     result.wait_until_finish()
+    remove_spill(batch.output)
     counters = collect_counters(result)
     print(format_summary(counters, time.monotonic() - started))
     return result, counters

@@ -164,3 +164,9 @@ def test_two_worker_processes_write_the_same_files(feed: Path, avro_run, tmp_pat
     for kind in ("articles", "sentences"):
         for path in sorted((out / kind).iterdir()):
             assert path.read_bytes() == (parallel / kind / path.name).read_bytes()
+
+
+def test_overlapping_inputs_read_each_file_once(feed: Path, avro_run, tmp_path: Path) -> None:
+    _, counters = avro_run
+    overlapping = _run(feed, tmp_path / "twice", "--input", str(feed / "seed.txt"), "--input", str(feed / "*.html"))
+    assert reconcile(overlapping) == reconcile(counters)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from typing import Iterable, List, Optional, Tuple
+from typing import Iterable, List, NamedTuple, Optional, Tuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import apache_beam as beam
@@ -64,18 +64,30 @@ def article_id(url: Optional[str], paragraphs: List[str], record_id: Optional[st
     return body_fingerprint(paragraphs)[:20]
 
 
-def _url_key(article: CleanedArticle) -> str:
-    # Articles without a URL get a key of their own: only the body pass can match them.
-    return canonical_url(article.url) or f"no-url:{article.origin}"
+class DedupKey(NamedTuple):
+    """What dedup needs of an article: small, so only this crosses the shuffles."""
+
+    origin: str
+    id: str
+    url: str  # canonical URL, or "no-url:<origin>" (such articles match on body only)
+    body: str  # body fingerprint
 
 
-def _body_key(article: CleanedArticle) -> str:
-    return body_fingerprint(article.paragraphs)
+beam.coders.registry.register_coder(DedupKey, beam.coders.RowCoder)
 
 
-def pick_first(copies: Iterable[CleanedArticle]) -> Tuple[CleanedArticle, List[CleanedArticle]]:
+def dedup_key(article: CleanedArticle) -> DedupKey:
+    return DedupKey(
+        origin=article.origin,
+        id=article.id,
+        url=canonical_url(article.url) or f"no-url:{article.origin}",
+        body=body_fingerprint(article.paragraphs),
+    )
+
+
+def pick_first(copies: Iterable[DedupKey]) -> Tuple[DedupKey, List[DedupKey]]:
     """The copy to keep (smallest origin) and the duplicates."""
-    ordered = sorted(copies, key=lambda a: (a.origin, a.id))
+    ordered = sorted(copies, key=lambda k: (k.origin, k.id))
     return ordered[0], ordered[1:]
 
 
@@ -99,6 +111,10 @@ class _KeepFirst(beam.DoFn):
 class DedupArticles(beam.PTransform):
     """Keeps one copy per canonical URL, then per article id, then per normalised body.
 
+    The decisions are taken on small DedupKeys; the articles themselves never go
+    through a shuffle, they are filtered against the dropped origins (a side
+    input as large as the number of duplicates).
+
     Output: a dict with ``articles`` (kept CleanedArticle) and ``duplicates``
     (a Duplicate per dropped copy).
     """
@@ -107,16 +123,21 @@ class DedupArticles(beam.PTransform):
         def keep_first(copies, name: str, key):
             return (
                 copies
-                | f"KeyBy{name}" >> beam.Map(lambda a: (key(a), a))
+                | f"KeyBy{name}" >> beam.Map(lambda k: (key(k), k))
                 | f"GroupBy{name}" >> beam.GroupByKey()
                 | f"KeepFirst{name}"
-                >> beam.ParDo(_KeepFirst(name.lower())).with_outputs(_KeepFirst.DUPLICATES, main="articles")
+                >> beam.ParDo(_KeepFirst(name.lower())).with_outputs(_KeepFirst.DUPLICATES, main="keys")
             )
 
-        by_url = keep_first(articles, "Url", _url_key)
+        keys = articles | "DedupKeys" >> beam.Map(dedup_key).with_output_types(DedupKey)
+        by_url = keep_first(keys, "Url", lambda k: k.url)
         # after the URL pass, a shared id means a feed reused its record id for another
         # article: dropping it keeps article ids unique in the output
-        by_id = keep_first(by_url.articles, "Id", lambda a: a.id)
-        by_body = keep_first(by_id.articles, "Body", _body_key)
+        by_id = keep_first(by_url.keys, "Id", lambda k: k.id)
+        by_body = keep_first(by_id.keys, "Body", lambda k: k.body)
         duplicates = (by_url.duplicates, by_id.duplicates, by_body.duplicates) | "AllDuplicates" >> beam.Flatten()
-        return {"articles": by_body.articles, "duplicates": duplicates}
+        dropped = duplicates | "DroppedOrigins" >> beam.Map(lambda d: (d.origin, d.rule))
+        kept = articles | "DropDuplicates" >> beam.Filter(
+            lambda article, dropped_origins: article.origin not in dropped_origins, beam.pvalue.AsDict(dropped)
+        ).with_output_types(CleanedArticle)
+        return {"articles": kept, "duplicates": duplicates}

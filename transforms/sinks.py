@@ -3,21 +3,28 @@
 Replays must write byte-identical files, so a record's shard is a hash of its
 key (never the bundle it happened to travel in), records are sorted inside each
 shard, and the Avro sync marker is derived from the shard's name instead of
-being random. Each shard is written to a temporary name and renamed, so readers never
-see half a file. Memory per worker is one shard: raise ``num_shards`` with the
-corpus.
+being random. Each bundle spills its records to small temporary files and only
+their paths are shuffled; each shard is then merged, written to a temporary
+name and renamed, so readers never see half a file. Memory per worker is one
+shard: raise ``num_shards`` with the corpus.
 """
 from __future__ import annotations
 
 import functools
+import gzip
 import hashlib
 import io
 import json
+import uuid
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Tuple
 
 import apache_beam as beam
 import fastavro
+from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.timestamp import MIN_TIMESTAMP
+from apache_beam.utils.windowed_value import WindowedValue
 from apache_beam.metrics import Metrics
 
 from schemas import load_schema
@@ -25,7 +32,8 @@ from schemas import load_schema
 AVRO = "avro"
 JSONL = "jsonl"
 FORMATS = (AVRO, JSONL)
-_NO_RECORD = ""  # placeholder value in the shard grouping; real records are NamedTuples
+_NO_RECORD = ""  # placeholder in the shard grouping; real values are spill paths
+TEMP_DIR = "_spill"
 
 
 def to_plain(record: Any) -> Any:
@@ -82,29 +90,77 @@ def encode_shard(records: List[Dict[str, Any]], schema_name: str, fmt: str, name
     return buffer.getvalue()
 
 
+def _plain_key(value: Any) -> Any:
+    """A sort key as JSON-safe nested lists (None sorts as "")."""
+    if isinstance(value, (tuple, list)):
+        return [_plain_key(v) for v in value]
+    return "" if value is None else value
+
+
+class _SpillBundle(beam.DoFn):
+    """Writes each bundle's records to one temporary file per shard and emits
+    (shard, temp path). Only paths travel to the merge step, so the runner never
+    buffers the records themselves (the DirectRunner keeps everything that
+    crosses a shuffle in memory) and a retried bundle just leaves an orphan file."""
+
+    def __init__(self, directory: str, kind: str, num_shards: int, key: Callable, sort_key: Callable):
+        self._directory = directory
+        self._kind = kind
+        self._num_shards = num_shards
+        self._key = key
+        self._sort_key = sort_key
+
+    def start_bundle(self):
+        self._by_shard: Dict[int, List[str]] = {}
+
+    def process(self, record: NamedTuple):
+        line = json.dumps([_plain_key(self._sort_key(record)), to_plain(record)], ensure_ascii=False)
+        self._by_shard.setdefault(shard_of(self._key(record), self._num_shards), []).append(line)
+
+    def finish_bundle(self):
+        bundle = uuid.uuid4().hex
+        for shard, lines in sorted(self._by_shard.items()):
+            path = FileSystems.join(self._directory, TEMP_DIR, self._kind, f"{shard:05d}-{bundle}.jsonl.gz")
+            with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+                handle.write(gzip.compress(("\n".join(lines) + "\n").encode("utf-8"), mtime=0))
+            yield WindowedValue((shard, path), MIN_TIMESTAMP, [GlobalWindow()])
+        self._by_shard = {}
+
+
 class _WriteShard(beam.DoFn):
-    def __init__(self, directory: str, kind: str, schema_name: str, fmt: str, num_shards: int, sort_key: Callable):
+    """Merges one shard's spill files into its final file, records sorted."""
+
+    def __init__(self, directory: str, kind: str, schema_name: str, fmt: str, num_shards: int):
         self._directory = directory
         self._kind = kind
         self._schema_name = schema_name
         self._fmt = fmt
         self._num_shards = num_shards
-        self._sort_key = sort_key
         self._written = Metrics.counter("write", kind)
 
-    def process(self, keyed: Tuple[int, Iterable[NamedTuple]]):
-        shard, records = keyed
-        ordered = sorted((r for r in records if r != _NO_RECORD), key=self._sort_key)
+    def process(self, keyed: Tuple[int, Iterable[str]]):
+        shard, spills = keyed
+        spills = sorted(path for path in spills if path != _NO_RECORD)
+        entries = []
+        for spill in spills:
+            with FileSystems.open(spill, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+                text = gzip.decompress(handle.read()).decode("utf-8")
+            entries.extend(json.loads(line) for line in text.splitlines() if line)
+        # ties on the sort key are broken by the whole record: the order never
+        # depends on which bundle a record travelled in
+        entries.sort(key=lambda entry: (entry[0], json.dumps(entry[1], sort_keys=True, ensure_ascii=False)))
         path = shard_path(self._directory, self._kind, shard, self._num_shards, self._fmt)
         name = f"{self._kind}/{path.rsplit('/', 1)[-1]}"
-        payload = encode_shard([to_plain(r) for r in ordered], self._schema_name, self._fmt, name)
+        payload = encode_shard([record for _, record in entries], self._schema_name, self._fmt, name)
         temporary = path + ".tmp"
-        with FileSystems.create(temporary) as handle:
+        with FileSystems.create(temporary, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
             handle.write(payload)
         if FileSystems.exists(path):
             FileSystems.delete([path])
         FileSystems.rename([temporary], [path])
-        self._written.inc(len(ordered))
+        if spills:
+            FileSystems.delete(spills)
+        self._written.inc(len(entries))
         yield path
 
 
@@ -112,7 +168,9 @@ class WriteRecords(beam.PTransform):
     """Writes typed records to ``<directory>/<kind>/part-NNNNN-of-MMMMM.<fmt>``.
 
     ``key`` picks the shard, ``sort_key`` orders records inside it; both must
-    depend on record content only. Returns the written paths.
+    depend on record content only. Records are spilled per bundle to
+    ``<directory>/_spill/<kind>/`` and merged per shard; every shard file exists even when
+    empty. Returns the written paths.
     """
 
     def __init__(
@@ -139,19 +197,19 @@ class WriteRecords(beam.PTransform):
         self._num_shards = num_shards
 
     def expand(self, records):
-        key, num_shards = self._key, self._num_shards
-        keyed = records | "Shard" >> beam.Map(lambda r: (shard_of(key(r), num_shards), r))
+        spills = records | "Spill" >> beam.ParDo(
+            _SpillBundle(self._directory, self._kind, self._num_shards, self._key, self._sort_key)
+        )
         # one placeholder per shard, so every shard file exists even when it holds no
         # record: readers see a complete, stable set of files (and an empty rejected/)
-        placeholders = records.pipeline | "EveryShard" >> beam.Create([(shard, _NO_RECORD) for shard in range(num_shards)])
+        placeholders = records.pipeline | "EveryShard" >> beam.Create(
+            [(shard, _NO_RECORD) for shard in range(self._num_shards)]
+        )
         return (
-            (keyed, placeholders)
+            (spills, placeholders)
             | "WithEmptyShards" >> beam.Flatten()
             | "GroupByShard" >> beam.GroupByKey()
-            | "WriteShard"
-            >> beam.ParDo(
-                _WriteShard(self._directory, self._kind, self._schema_name, self._fmt, self._num_shards, self._sort_key)
-            )
+            | "WriteShard" >> beam.ParDo(_WriteShard(self._directory, self._kind, self._schema_name, self._fmt, self._num_shards))
         )
 
 
@@ -159,7 +217,14 @@ def prepare_output(directory: str, kinds: Iterable[str]) -> None:
     """Removes shard files a previous run left in these record directories, so
     a smaller rerun cannot leave stale shards behind."""
     for kind in kinds:
-        pattern = FileSystems.join(directory, kind, "part-*")
-        matches = FileSystems.match([pattern])[0].metadata_list
-        if matches:
-            FileSystems.delete([m.path for m in matches])
+        for pattern in (FileSystems.join(directory, kind, "part-*"), FileSystems.join(directory, TEMP_DIR, kind, "*")):
+            matches = FileSystems.match([pattern])[0].metadata_list
+            if matches:
+                FileSystems.delete([m.path for m in matches])
+
+
+def remove_spill(directory: str) -> None:
+    """Drops the spill directory after a run (orphans of retried bundles included)."""
+    spill = FileSystems.join(directory, TEMP_DIR)
+    if FileSystems.exists(spill):
+        FileSystems.delete([spill])

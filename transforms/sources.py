@@ -553,7 +553,11 @@ class ReadNewsFeeds(beam.PTransform):
         )
         read = (
             matched.files
-            | "Spread" >> beam.Reshuffle()  # one pattern may match many files: spread them over workers
+            # overlapping patterns ("in/" and "in/*.txt") must not read a file twice; the
+            # grouping also spreads the files of one pattern over the workers
+            | "KeyByPath" >> beam.Map(lambda m: (m.path, m))
+            | "OncePerPath" >> beam.GroupByKey()
+            | "FirstMatch" >> beam.Map(lambda kv: next(iter(kv[1]))).with_output_types(FileMetadata)
             | "Open" >> fileio.ReadMatches()
             | "Read"
             >> beam.ParDo(_ReadFile(self._max_bytes))
