@@ -18,10 +18,12 @@ from typing import Dict, List, Optional, Sequence
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions
 
-from transforms.boilerplate import DEFAULT_MIN_ARTICLES, StripCorpusBoilerplate
+from transforms.boilerplate import DEFAULT_MIN_ARTICLES, LearnBoilerplate, StripBoilerplate
+from transforms.checkpoint import CheckpointToFiles
 from transforms.cleanup import CleanArticles
-from transforms.dedup import DedupArticles
+from transforms.dedup import DropDuplicates, FindDuplicates
 from transforms.language import DetectLanguage
+from transforms.records import CleanedArticle
 from transforms.segment import SegmentArticles
 from transforms.sinks import AVRO, FORMATS, WriteRecords, prepare_output, remove_spill
 from transforms.sources import ReadNewsFeeds
@@ -56,8 +58,12 @@ def build_pipeline(pipeline: beam.Pipeline, options: BatchOptions) -> None:
     """Wires the stages; shared with benchmarks and tests."""
     read = pipeline | "ReadNewsFeeds" >> ReadNewsFeeds(options.input)
     cleaned = read["documents"] | "CleanArticles" >> CleanArticles()
-    unique = cleaned["articles"] | "DedupArticles" >> DedupArticles()
-    stripped = unique["articles"] | "StripCorpusBoilerplate" >> StripCorpusBoilerplate(options.boilerplate_min_articles)
+    # corpus-wide decisions, taken on small keys while the articles wait on disk
+    duplicates = cleaned["articles"] | "FindDuplicates" >> FindDuplicates()
+    boilerplate = cleaned["articles"] | "LearnBoilerplate" >> LearnBoilerplate(options.boilerplate_min_articles)
+    parked = cleaned["articles"] | "ParkArticles" >> CheckpointToFiles(options.output, "articles", CleanedArticle)
+    unique = parked | "DropDuplicates" >> DropDuplicates(duplicates)
+    stripped = unique | "StripBoilerplate" >> StripBoilerplate(boilerplate)
     segmented = stripped["articles"] | "DetectLanguage" >> DetectLanguage() | "SegmentArticles" >> SegmentArticles()
     rejected = (read["rejected"], cleaned["rejected"], stripped["rejected"]) | "AllRejected" >> beam.Flatten()
 
@@ -68,7 +74,7 @@ def build_pipeline(pipeline: beam.Pipeline, options: BatchOptions) -> None:
 
     write(segmented["articles"], "articles", "article", lambda a: a.id, lambda a: (a.id, a.origin))
     write(segmented["sentences"], "sentences", "sentence", lambda s: s.article_id, lambda s: (s.article_id, s.index))
-    write(unique["duplicates"], "duplicates", "duplicate", lambda d: d.origin, lambda d: (d.origin, d.duplicate_of, d.rule))
+    write(duplicates, "duplicates", "duplicate", lambda d: d.origin, lambda d: (d.origin, d.duplicate_of, d.rule))
     write(rejected, "rejected", "rejected", lambda r: r.origin, lambda r: (r.origin, r.stage, r.reason, r.payload))
 
 

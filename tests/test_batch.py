@@ -170,3 +170,12 @@ def test_overlapping_inputs_read_each_file_once(feed: Path, avro_run, tmp_path: 
     _, counters = avro_run
     overlapping = _run(feed, tmp_path / "twice", "--input", str(feed / "seed.txt"), "--input", str(feed / "*.html"))
     assert reconcile(overlapping) == reconcile(counters)
+
+
+def test_peek_prints_selected_fields(avro_run, capsys: pytest.CaptureFixture) -> None:
+    from pipelines.peek import main as peek
+
+    out, _ = avro_run
+    assert peek([str(out / "articles"), "--limit", "2", "--field", "id", "--field", "title"]) == 0
+    printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(printed) == 2 and all(set(p) == {"id", "title"} and p["title"] for p in printed)

@@ -62,7 +62,8 @@ def test_line_in_k_articles_of_one_source_is_stripped_everywhere_but_not_from_ot
             equal_to([("feed.txt#10", "boilerplate", "only corpus boilerplate lines")]),
             label="rejected",
         )
-        assert_that(result["lines"], equal_to([(("site.fr", line_hash(PROMO)), 4)]), label="lines")
+        # distinct bodies are counted up to K only
+        assert_that(result["lines"], equal_to([(("site.fr", line_hash(PROMO)), 3)]), label="lines")
 
 
 def test_line_below_threshold_or_seen_once_is_never_removed() -> None:
@@ -74,3 +75,22 @@ def test_line_below_threshold_or_seen_once_is_never_removed() -> None:
             result["articles"] | "Kept" >> beam.Map(lambda a: (a.id, a.paragraphs)),
             equal_to([("id0", ["Fait 0.", PROMO]), ("id1", ["Fait 1.", PROMO]), ("id5", ["Une phrase unique."])]),
         )
+
+
+def test_copies_of_one_story_do_not_vote_a_real_paragraph_into_boilerplate() -> None:
+    story = ["Un fait rapporté par trois sites.", "Un second paragraphe réel."]
+    copies = [_article(n, "site.fr", story) for n in range(4)]  # dedup drops three of them later
+    with TestPipeline() as p:
+        result = p | beam.Create(copies) | StripCorpusBoilerplate(min_articles=2)
+        assert_that(result["lines"], equal_to([]), label="lines")
+        assert_that(result["articles"] | beam.Map(lambda a: a.paragraphs), equal_to([story] * 4), label="articles")
+
+
+def test_distinct_bodies_counter_is_capped_and_merges() -> None:
+    from transforms.boilerplate import DistinctBodiesUpTo
+
+    combine = DistinctBodiesUpTo(3)
+    left = combine.add_input(combine.add_input(combine.create_accumulator(), "a"), "b")
+    right = combine.add_input(combine.add_input(combine.create_accumulator(), "b"), "c")
+    merged = combine.merge_accumulators([left, right, {"d", "e"}])
+    assert combine.extract_output(merged) == 3 and merged == {"a", "b", "c"}

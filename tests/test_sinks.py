@@ -100,3 +100,16 @@ def test_avro_header_does_not_depend_on_the_process_hash_seed() -> None:
         for seed in ("1", "2", "3")
     }
     assert len(digests) == 1
+
+
+def test_many_small_spills_and_merge_rounds_give_the_same_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import transforms.sinks as sinks
+
+    records = [Rejected(f"in/{n:03d}.html", "read", "empty file", "x" * (n % 7)) for n in range(300)]
+    reference = _write(tmp_path / "ref", "avro", records=records)
+    monkeypatch.setattr(sinks, "SPILL_BYTES", 500)  # a spill every few records
+    monkeypatch.setattr(sinks, "MERGE_FAN_IN", 3)  # several merge rounds per shard
+    spilled = _write(tmp_path / "spilled", "avro", records=records)
+    for path in sorted(reference.iterdir()):
+        assert path.read_bytes() == (spilled / path.name).read_bytes()
+    assert not list((tmp_path / "spilled" / "_spill" / "rejected").glob("*"))  # merged spills are deleted

@@ -108,15 +108,12 @@ class _KeepFirst(beam.DoFn):
             yield beam.pvalue.TaggedOutput(self.DUPLICATES, Duplicate(duplicate.origin, kept.id, self._rule))
 
 
-class DedupArticles(beam.PTransform):
-    """Keeps one copy per canonical URL, then per article id, then per normalised body.
+class FindDuplicates(beam.PTransform):
+    """PCollection[CleanedArticle] -> PCollection[Duplicate]: one per dropped copy.
 
-    The decisions are taken on small DedupKeys; the articles themselves never go
-    through a shuffle, they are filtered against the dropped origins (a side
-    input as large as the number of duplicates).
-
-    Output: a dict with ``articles`` (kept CleanedArticle) and ``duplicates``
-    (a Duplicate per dropped copy).
+    Keeps one copy per canonical URL, then per article id, then per normalised
+    body. The decisions are taken on small DedupKeys, so the articles themselves
+    never go through a shuffle.
     """
 
     def expand(self, articles):
@@ -135,9 +132,31 @@ class DedupArticles(beam.PTransform):
         # article: dropping it keeps article ids unique in the output
         by_id = keep_first(by_url.keys, "Id", lambda k: k.id)
         by_body = keep_first(by_id.keys, "Body", lambda k: k.body)
-        duplicates = (by_url.duplicates, by_id.duplicates, by_body.duplicates) | "AllDuplicates" >> beam.Flatten()
-        dropped = duplicates | "DroppedOrigins" >> beam.Map(lambda d: (d.origin, d.rule))
-        kept = articles | "DropDuplicates" >> beam.Filter(
+        return (by_url.duplicates, by_id.duplicates, by_body.duplicates) | "AllDuplicates" >> beam.Flatten()
+
+
+class DropDuplicates(beam.PTransform):
+    """Drops the articles named by a PCollection[Duplicate] (a side input as
+    large as the number of duplicates)."""
+
+    def __init__(self, duplicates):
+        super().__init__()
+        self._duplicates = duplicates
+
+    def expand(self, articles):
+        dropped = self._duplicates | "DroppedOrigins" >> beam.Map(lambda d: (d.origin, d.rule))
+        return articles | "DropDuplicates" >> beam.Filter(
             lambda article, dropped_origins: article.origin not in dropped_origins, beam.pvalue.AsDict(dropped)
         ).with_output_types(CleanedArticle)
-        return {"articles": kept, "duplicates": duplicates}
+
+
+class DedupArticles(beam.PTransform):
+    """FindDuplicates then DropDuplicates on one PCollection.
+
+    Output: a dict with ``articles`` (kept CleanedArticle) and ``duplicates``
+    (a Duplicate per dropped copy).
+    """
+
+    def expand(self, articles):
+        duplicates = articles | "Find" >> FindDuplicates()
+        return {"articles": articles | "Drop" >> DropDuplicates(duplicates), "duplicates": duplicates}

@@ -3,20 +3,21 @@
 Replays must write byte-identical files, so a record's shard is a hash of its
 key (never the bundle it happened to travel in), records are sorted inside each
 shard, and the Avro sync marker is derived from the shard's name instead of
-being random. Each bundle spills its records to small temporary files and only
-their paths are shuffled; each shard is then merged, written to a temporary
-name and renamed, so readers never see half a file. Memory per worker is one
-shard: raise ``num_shards`` with the corpus.
+being random. Each bundle spills its records, sorted, to temporary files (at
+most SPILL_BYTES buffered) and only their paths are shuffled; each shard is
+then a streaming k-way merge of its spills, written to a temporary name and
+renamed, so readers never see half a file. Memory stays flat whatever the
+corpus size; ``num_shards`` only sets how many files (and parallel merges).
 """
 from __future__ import annotations
 
 import functools
-import gzip
+import heapq
 import hashlib
 import io
 import json
 import uuid
-from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Tuple
+from typing import Any, BinaryIO, Callable, Dict, Iterable, Iterator, List, NamedTuple, Tuple
 
 import apache_beam as beam
 import fastavro
@@ -34,6 +35,8 @@ JSONL = "jsonl"
 FORMATS = (AVRO, JSONL)
 _NO_RECORD = ""  # placeholder in the shard grouping; real values are spill paths
 TEMP_DIR = "_spill"
+MERGE_FAN_IN = 64  # spill files merged at once (open file handles)
+SPILL_BYTES = 16 * 2**20  # per writer and worker: records buffered before a spill file is written
 
 
 def to_plain(record: Any) -> Any:
@@ -73,20 +76,25 @@ def parsed_schema(name: str) -> Dict[str, Any]:
     return _sorted_keys(fastavro.parse_schema(load_schema(name)))
 
 
-def encode_shard(records: List[Dict[str, Any]], schema_name: str, fmt: str, name: str) -> bytes:
-    """The bytes of one shard file; the same records always give the same bytes.
+def write_shard_to(handle: BinaryIO, records: Iterable[Dict[str, Any]], schema_name: str, fmt: str, name: str) -> None:
+    """Streams records into an open file; the same records always give the same bytes.
 
     ``name`` ("articles/part-00000-of-00004.avro") seeds the Avro sync marker, so
     two runs into different output directories still write identical files.
     """
-    buffer = io.BytesIO()
     if fmt == AVRO:
         marker = hashlib.blake2b(name.encode("utf-8"), digest_size=16).digest()
-        fastavro.writer(buffer, parsed_schema(schema_name), records, codec="deflate", sync_marker=marker)
+        fastavro.writer(handle, parsed_schema(schema_name), records, codec="deflate", sync_marker=marker)
     else:
         for record in records:
-            buffer.write(json.dumps(record, ensure_ascii=False).encode("utf-8"))
-            buffer.write(b"\n")
+            handle.write(json.dumps(record, ensure_ascii=False).encode("utf-8"))
+            handle.write(b"\n")
+
+
+def encode_shard(records: List[Dict[str, Any]], schema_name: str, fmt: str, name: str) -> bytes:
+    """The bytes of one shard file (see write_shard_to)."""
+    buffer = io.BytesIO()
+    write_shard_to(buffer, records, schema_name, fmt, name)
     return buffer.getvalue()
 
 
@@ -111,20 +119,32 @@ class _SpillBundle(beam.DoFn):
         self._sort_key = sort_key
 
     def start_bundle(self):
-        self._by_shard: Dict[int, List[str]] = {}
+        self._by_shard: Dict[int, List[Tuple[Any, str]]] = {}
+        self._buffered = 0
 
     def process(self, record: NamedTuple):
-        line = json.dumps([_plain_key(self._sort_key(record)), to_plain(record)], ensure_ascii=False)
-        self._by_shard.setdefault(shard_of(self._key(record), self._num_shards), []).append(line)
+        sort_key = _plain_key(self._sort_key(record))
+        line = json.dumps([sort_key, to_plain(record)], ensure_ascii=False)
+        self._by_shard.setdefault(shard_of(self._key(record), self._num_shards), []).append((sort_key, line))
+        self._buffered += len(line)
+        # a runner may hand one worker half the corpus as a single bundle (the
+        # DirectRunner does): flush early so memory stays at SPILL_BYTES
+        if self._buffered >= SPILL_BYTES:
+            yield from self._flush()
 
     def finish_bundle(self):
-        bundle = uuid.uuid4().hex
-        for shard, lines in sorted(self._by_shard.items()):
-            path = FileSystems.join(self._directory, TEMP_DIR, self._kind, f"{shard:05d}-{bundle}.jsonl.gz")
-            with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-                handle.write(gzip.compress(("\n".join(lines) + "\n").encode("utf-8"), mtime=0))
+        for shard, path in self._flush():
             yield WindowedValue((shard, path), MIN_TIMESTAMP, [GlobalWindow()])
+
+    def _flush(self) -> Iterator[Tuple[int, str]]:
+        spill = uuid.uuid4().hex
+        for shard, entries in sorted(self._by_shard.items()):
+            entries.sort()  # each spill file is sorted: the shard merge then streams
+            path = _spill_path(self._directory, self._kind, shard, spill)
+            _write_spill(path, (line for _, line in entries))
+            yield shard, path
         self._by_shard = {}
+        self._buffered = 0
 
 
 class _WriteShard(beam.DoFn):
@@ -141,27 +161,61 @@ class _WriteShard(beam.DoFn):
     def process(self, keyed: Tuple[int, Iterable[str]]):
         shard, spills = keyed
         spills = sorted(path for path in spills if path != _NO_RECORD)
-        entries = []
-        for spill in spills:
-            with FileSystems.open(spill, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-                text = gzip.decompress(handle.read()).decode("utf-8")
-            entries.extend(json.loads(line) for line in text.splitlines() if line)
-        # ties on the sort key are broken by the whole record: the order never
-        # depends on which bundle a record travelled in
-        entries.sort(key=lambda entry: (entry[0], json.dumps(entry[1], sort_keys=True, ensure_ascii=False)))
+        # bound the open files: merge wide shards in rounds of MERGE_FAN_IN spills
+        while len(spills) > MERGE_FAN_IN:
+            merged = []
+            for start in range(0, len(spills), MERGE_FAN_IN):
+                group = spills[start : start + MERGE_FAN_IN]
+                path = _spill_path(self._directory, self._kind, shard, f"merge-{uuid.uuid4().hex}")
+                _write_spill(path, (line for _, line in _merge(group)))
+                FileSystems.delete(group)
+                merged.append(path)
+            spills = merged
+        written = [0]
+
+        def records() -> Iterator[Dict[str, Any]]:
+            # ties on the sort key are broken by the whole record line: the order
+            # never depends on which bundle a record travelled in
+            for _, line in _merge(spills):
+                written[0] += 1
+                yield json.loads(line)[1]
+
         path = shard_path(self._directory, self._kind, shard, self._num_shards, self._fmt)
         name = f"{self._kind}/{path.rsplit('/', 1)[-1]}"
-        payload = encode_shard([record for _, record in entries], self._schema_name, self._fmt, name)
         temporary = path + ".tmp"
         with FileSystems.create(temporary, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-            handle.write(payload)
+            write_shard_to(handle, records(), self._schema_name, self._fmt, name)
         if FileSystems.exists(path):
             FileSystems.delete([path])
         FileSystems.rename([temporary], [path])
         if spills:
             FileSystems.delete(spills)
-        self._written.inc(len(entries))
+        self._written.inc(written[0])
         yield path
+
+
+def _spill_path(directory: str, kind: str, shard: int, tag: str) -> str:
+    return FileSystems.join(directory, TEMP_DIR, kind, f"{shard:05d}-{tag}.jsonl.gz")
+
+
+def _write_spill(path: str, lines: Iterable[str]) -> None:
+    with FileSystems.create(path, compression_type=CompressionTypes.GZIP) as handle:
+        for line in lines:
+            handle.write(line.encode("utf-8"))
+            handle.write(b"\n")
+
+
+def _read_spill(path: str) -> Iterator[Tuple[Any, str]]:
+    """(sort key, line) of a spill file, streamed."""
+    with FileSystems.open(path, compression_type=CompressionTypes.GZIP) as handle:
+        for raw in iter(handle.readline, b""):
+            line = raw.decode("utf-8").rstrip("\n")
+            if line:
+                yield json.loads(line)[0], line
+
+
+def _merge(spills: List[str]) -> Iterator[Tuple[Any, str]]:
+    return heapq.merge(*(_read_spill(path) for path in spills))
 
 
 class WriteRecords(beam.PTransform):
