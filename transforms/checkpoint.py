@@ -24,7 +24,7 @@ from apache_beam.utils.windowed_value import WindowedValue
 
 from transforms.sinks import TEMP_DIR, to_plain
 
-SPILL_BYTES = 16 * 2**20
+SPILL_BYTES = 4 * 2**20  # records buffered per worker before a checkpoint file is written
 
 
 def checkpoint_dir(directory: str, name: str) -> str:

@@ -36,7 +36,7 @@ FORMATS = (AVRO, JSONL)
 _NO_RECORD = ""  # placeholder in the shard grouping; real values are spill paths
 TEMP_DIR = "_spill"
 MERGE_FAN_IN = 64  # spill files merged at once (open file handles)
-SPILL_BYTES = 16 * 2**20  # per writer and worker: records buffered before a spill file is written
+SPILL_BYTES = 4 * 2**20  # per writer and worker: records buffered before a spill file is written
 
 
 def to_plain(record: Any) -> Any:
