@@ -19,7 +19,7 @@ $(STAMP): requirements.txt requirements-dev.txt setup.py
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m pipelines.batch --input 'sample/seed/*.txt' --input 'sample/html/*.htm*' --output out --format $(FORMAT)
+	$(BIN)/python -m pipelines.batch --input 'sample/seed/*.txt' --input 'sample/html/*.htm*' --input 'sample/feeds/*.jsonl' --output out --format $(FORMAT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -78,3 +78,12 @@ def test_dedup_keeps_first_origin_and_counts_each_duplicate_with_its_rule() -> N
             ),
             label="duplicates",
         )
+
+
+def test_the_fullest_copy_wins_over_a_smaller_origin() -> None:
+    full = _article("z-site/story.html", "https://site.com/story", ["Un long premier paragraphe.", "Et un second."])
+    teaser = _article("a-aggregator.jsonl#1", "https://site.com/story?utm_source=rss", ["Un long premier…"])
+    with TestPipeline() as p:
+        result = p | beam.Create([teaser, full]) | DedupArticles()
+        assert_that(result["articles"] | "Origins" >> beam.Map(lambda a: a.origin), equal_to([full.origin]), label="kept")
+        assert_that(result["duplicates"], equal_to([Duplicate(teaser.origin, full.id, "url")]), label="dups")

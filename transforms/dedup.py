@@ -3,7 +3,8 @@
 The same story reaches us many times: the same URL scraped twice, the same page
 under tracking parameters, the same wire copy in two dumps. An article is a
 duplicate when its canonical URL or its normalised body was already seen; the
-first copy (smallest origin, so the choice is deterministic) is kept. A feed
+copy with the longest body is kept (ties: smallest origin, so the choice is
+deterministic). A feed
 reusing one record id for two articles is caught too (rule "id").
 """
 from __future__ import annotations
@@ -71,6 +72,7 @@ class DedupKey(NamedTuple):
     id: str
     url: str  # canonical URL, or "no-url:<origin>" (such articles match on body only)
     body: str  # body fingerprint
+    length: int  # characters of body text: the fullest copy wins
 
 
 beam.coders.registry.register_coder(DedupKey, beam.coders.RowCoder)
@@ -82,12 +84,14 @@ def dedup_key(article: CleanedArticle) -> DedupKey:
         id=article.id,
         url=canonical_url(article.url) or f"no-url:{article.origin}",
         body=body_fingerprint(article.paragraphs),
+        length=sum(len(p) for p in article.paragraphs),
     )
 
 
 def pick_first(copies: Iterable[DedupKey]) -> Tuple[DedupKey, List[DedupKey]]:
-    """The copy to keep (smallest origin) and the duplicates."""
-    ordered = sorted(copies, key=lambda k: (k.origin, k.id))
+    """The copy to keep and the duplicates: the fullest body wins (a re-post or
+    teaser of a story must not replace it), then the smallest origin."""
+    ordered = sorted(copies, key=lambda k: (-k.length, k.origin, k.id))
     return ordered[0], ordered[1:]
 
 
