@@ -82,17 +82,19 @@ def measure(command: List[str]) -> Dict[str, float]:
     started = time.monotonic()
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     parent = psutil.Process(process.pid)
-    peak = 0
+    peak = peak_launcher = peak_workers = 0
     while process.poll() is None:
         try:
-            tree = [parent] + parent.children(recursive=True)
-            rss = 0
-            for member in tree:
+            launcher = parent.memory_info().rss
+            workers = 0
+            for member in parent.children(recursive=True):
                 try:
-                    rss += member.memory_info().rss
+                    workers += member.memory_info().rss
                 except psutil.Error:
                     pass
-            peak = max(peak, rss)
+            peak = max(peak, launcher + workers)
+            peak_launcher = max(peak_launcher, launcher)
+            peak_workers = max(peak_workers, workers)
         except psutil.Error:
             pass
         time.sleep(0.2)
@@ -104,7 +106,14 @@ def measure(command: List[str]) -> Dict[str, float]:
     if not match:
         raise RuntimeError(f"no article count in output of {' '.join(command)}:\n{output[-3000:]}")
     articles = int(match.group(1))
-    return {"seconds": seconds, "articles": articles, "articles_per_s": articles / seconds, "peak_rss_mb": peak / 2**20}
+    return {
+        "seconds": seconds,
+        "articles": articles,
+        "articles_per_s": articles / seconds,
+        "peak_rss_mb": peak / 2**20,  # whole process tree
+        "peak_launcher_rss_mb": peak_launcher / 2**20,  # the runner / loop process
+        "peak_workers_rss_mb": peak_workers / 2**20,  # SDK worker processes together
+    }
 
 
 def beam_command(corpus: pathlib.Path, output: pathlib.Path, workers: int) -> List[str]:
@@ -143,7 +152,8 @@ def main() -> int:
             result = measure(command)
             runs[name].append(result)
             print(f"[{repeat + 1}/{args.repeats}] {name:<5} {args.pages} pages: {result['articles']} articles in "
-                  f"{result['seconds']:.1f} s = {result['articles_per_s']:.1f}/s, peak RSS {result['peak_rss_mb']:.0f} MB",
+                  f"{result['seconds']:.1f} s = {result['articles_per_s']:.1f}/s, peak RSS {result['peak_rss_mb']:.0f} MB "
+                  f"(launcher {result['peak_launcher_rss_mb']:.0f}, workers {result['peak_workers_rss_mb']:.0f})",
                   flush=True)
     ratios = [b["articles_per_s"] / l["articles_per_s"] for l, b in zip(runs["loop"], runs["beam"])]
     report = {
@@ -160,10 +170,15 @@ def main() -> int:
         big = build_corpus(args.data, args.pages * args.scale, args.workdir / f"corpus-{args.pages * args.scale}")
         scaled = measure(beam_command(big, args.workdir / "out-beam-big", args.workers))
         print(f"beam  {args.pages * args.scale} pages: {scaled['articles']} articles in {scaled['seconds']:.1f} s = "
-              f"{scaled['articles_per_s']:.1f}/s, peak RSS {scaled['peak_rss_mb']:.0f} MB", flush=True)
+              f"{scaled['articles_per_s']:.1f}/s, peak RSS {scaled['peak_rss_mb']:.0f} MB "
+              f"(launcher {scaled['peak_launcher_rss_mb']:.0f}, workers {scaled['peak_workers_rss_mb']:.0f})", flush=True)
         report["beam_scaled"] = scaled
         report["beam_peak_rss_mb_scaled"] = scaled["peak_rss_mb"]
         report["rss_growth"] = scaled["peak_rss_mb"] / report["beam_peak_rss_mb_1x"]
+        one_x_workers = statistics.median(r["peak_workers_rss_mb"] for r in runs["beam"])
+        one_x_launcher = statistics.median(r["peak_launcher_rss_mb"] for r in runs["beam"])
+        report["workers_rss_growth"] = scaled["peak_workers_rss_mb"] / one_x_workers
+        report["launcher_rss_growth"] = scaled["peak_launcher_rss_mb"] / one_x_launcher
 
     print()
     print(f"loop (1 process)          {report['loop_articles_per_s']:8.1f} articles/s")
@@ -172,7 +187,8 @@ def main() -> int:
     print(f"beam peak RSS 1x          {report['beam_peak_rss_mb_1x']:8.0f} MB")
     if "rss_growth" in report:
         print(f"beam peak RSS {args.scale}x          {report['beam_peak_rss_mb_scaled']:8.0f} MB  "
-              f"(growth {report['rss_growth']:.2f}x for {args.scale}x the pages)")
+              f"(growth {report['rss_growth']:.2f}x for {args.scale}x the pages; workers "
+              f"{report['workers_rss_growth']:.2f}x, launcher {report['launcher_rss_growth']:.2f}x)")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "throughput.json").write_text(json.dumps(report, indent=2) + "\n")
     return 0

@@ -6,7 +6,7 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from transforms.boilerplate import StripCorpusBoilerplate, line_hash, line_keys, source_key, strip_lines
+from transforms.boilerplate import StripCorpusBoilerplate, count_votes, line_key, line_keys, source_key, strip_lines
 from transforms.records import CleanedArticle
 
 PROMO = "Suivez-nous sur Telegram pour ne rien manquer de l’actualité"
@@ -20,7 +20,8 @@ def test_line_keys_count_a_line_once_per_article_and_fold_typography() -> None:
     article = _article(1, "site.fr", [PROMO, PROMO.replace("’", "'"), "Un fait."])
     keys = line_keys(article)
     assert len(keys) == 2
-    assert ("site.fr", line_hash(PROMO)) in keys
+    assert line_key("site.fr", PROMO) in keys
+    assert line_key("autre.fr", PROMO) != line_key("site.fr", PROMO)
 
 
 def test_source_falls_back_to_the_input_file() -> None:
@@ -30,7 +31,7 @@ def test_source_falls_back_to_the_input_file() -> None:
 
 def test_strip_lines_removes_only_learnt_lines() -> None:
     article = _article(1, "site.fr", ["Un fait.", PROMO])
-    stripped, removed = strip_lines(article, {("site.fr", line_hash(PROMO)): 7})
+    stripped, removed = strip_lines(article, {line_key("site.fr", PROMO): 7})
     assert stripped.paragraphs == ["Un fait."] and removed == 1
 
 
@@ -62,8 +63,7 @@ def test_line_in_k_articles_of_one_source_is_stripped_everywhere_but_not_from_ot
             equal_to([("feed.txt#10", "boilerplate", "only corpus boilerplate lines")]),
             label="rejected",
         )
-        # distinct bodies are counted up to K only
-        assert_that(result["lines"], equal_to([(("site.fr", line_hash(PROMO)), 3)]), label="lines")
+        assert_that(result["lines"], equal_to([(line_key("site.fr", PROMO), 4)]), label="lines")
 
 
 def test_line_below_threshold_or_seen_once_is_never_removed() -> None:
@@ -86,11 +86,18 @@ def test_copies_of_one_story_do_not_vote_a_real_paragraph_into_boilerplate() -> 
         assert_that(result["articles"] | beam.Map(lambda a: a.paragraphs), equal_to([story] * 4), label="articles")
 
 
-def test_distinct_bodies_counter_is_capped_and_merges() -> None:
-    from transforms.boilerplate import DistinctBodiesUpTo
+def test_count_votes_counts_distinct_bodies_per_line_across_packets() -> None:
+    line_a, line_b = b"A" * 8, b"B" * 8
+    packets = [line_a + b"1" * 8 + line_b + b"1" * 8, line_a + b"2" * 8 + line_a + b"1" * 8, line_a + b"3" * 8]
+    assert list(count_votes(packets, 3)) == [(line_a, 3)]  # body 1 voted twice for A counts once
+    assert list(count_votes(packets, 1)) == [(line_a, 3), (line_b, 1)]
 
-    combine = DistinctBodiesUpTo(3)
-    left = combine.add_input(combine.add_input(combine.create_accumulator(), "a"), "b")
-    right = combine.add_input(combine.add_input(combine.create_accumulator(), "b"), "c")
-    merged = combine.merge_accumulators([left, right, {"d", "e"}])
-    assert combine.extract_output(merged) == 3 and merged == {"a", "b", "c"}
+
+def test_small_packets_and_few_buckets_learn_the_same_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    import transforms.boilerplate as boilerplate
+
+    monkeypatch.setattr(boilerplate, "PACKET_BYTES", 32)  # a packet every two votes
+    corpus = [_article(n, "site.fr", [f"Fait numéro {n}.", PROMO, "Photo : DR"]) for n in range(6)]
+    with TestPipeline() as p:
+        learnt = p | beam.Create(corpus) | boilerplate.LearnBoilerplate(min_articles=5, buckets=3)
+        assert_that(learnt, equal_to([(line_key("site.fr", PROMO), 6), (line_key("site.fr", "Photo : DR"), 6)]))
