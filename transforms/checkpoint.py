@@ -15,14 +15,13 @@ import uuid
 from typing import Any, Dict, Iterator, List, NamedTuple, Type
 
 import apache_beam as beam
-from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import MIN_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
-from transforms.sinks import TEMP_DIR, to_plain
+from transforms.sinks import TEMP_DIR, read_lines_gz, to_plain, write_lines_gz
 
 SPILL_BYTES = 4 * 2**20  # records buffered per worker before a checkpoint file is written
 
@@ -53,10 +52,7 @@ class _SpillRecords(beam.DoFn):
 
     def _flush(self) -> str:
         path = FileSystems.join(self._directory, f"{uuid.uuid4().hex}.jsonl.gz")
-        with FileSystems.create(path, compression_type=CompressionTypes.GZIP) as handle:
-            for line in self._lines:
-                handle.write(line.encode("utf-8"))
-                handle.write(b"\n")
+        write_lines_gz(path, self._lines)
         self._spilled.inc()
         self._lines, self._buffered = [], 0
         return path
@@ -64,11 +60,9 @@ class _SpillRecords(beam.DoFn):
 
 def read_back(path: str, record_type: Type[NamedTuple]) -> Iterator[Any]:
     """The records of one checkpoint file, streamed, as record_type."""
-    with FileSystems.open(path, compression_type=CompressionTypes.GZIP) as handle:
-        for raw in iter(handle.readline, b""):
-            if raw.strip():
-                fields: Dict[str, Any] = json.loads(raw)
-                yield record_type(**fields)
+    for line in read_lines_gz(path):
+        fields: Dict[str, Any] = json.loads(line)
+        yield record_type(**fields)
 
 
 class CheckpointToFiles(beam.PTransform):

@@ -12,6 +12,7 @@ corpus size; ``num_shards`` only sets how many files (and parallel merges).
 from __future__ import annotations
 
 import functools
+import gzip
 import heapq
 import hashlib
 import io
@@ -35,7 +36,7 @@ JSONL = "jsonl"
 FORMATS = (AVRO, JSONL)
 _NO_RECORD = ""  # placeholder in the shard grouping; real values are spill paths
 TEMP_DIR = "_spill"
-MERGE_FAN_IN = 64  # spill files merged at once (open file handles)
+MERGE_FAN_IN = 16  # spill files merged at once: bounds open files and their read buffers
 SPILL_BYTES = 4 * 2**20  # per writer and worker: records buffered before a spill file is written
 
 
@@ -141,7 +142,7 @@ class _SpillBundle(beam.DoFn):
         for shard, entries in sorted(self._by_shard.items()):
             entries.sort()  # each spill file is sorted: the shard merge then streams
             path = _spill_path(self._directory, self._kind, shard, spill)
-            _write_spill(path, (line for _, line in entries))
+            write_lines_gz(path, (line for _, line in entries))
             yield shard, path
         self._by_shard = {}
         self._buffered = 0
@@ -167,7 +168,7 @@ class _WriteShard(beam.DoFn):
             for start in range(0, len(spills), MERGE_FAN_IN):
                 group = spills[start : start + MERGE_FAN_IN]
                 path = _spill_path(self._directory, self._kind, shard, f"merge-{uuid.uuid4().hex}")
-                _write_spill(path, (line for _, line in _merge(group)))
+                write_lines_gz(path, (line for _, line in _merge(group)))
                 FileSystems.delete(group)
                 merged.append(path)
             spills = merged
@@ -198,20 +199,29 @@ def _spill_path(directory: str, kind: str, shard: int, tag: str) -> str:
     return FileSystems.join(directory, TEMP_DIR, kind, f"{shard:05d}-{tag}.jsonl.gz")
 
 
-def _write_spill(path: str, lines: Iterable[str]) -> None:
+def write_lines_gz(path: str, lines: Iterable[str]) -> None:
+    """Writes text lines to a gzip file on any Beam filesystem."""
     with FileSystems.create(path, compression_type=CompressionTypes.GZIP) as handle:
         for line in lines:
             handle.write(line.encode("utf-8"))
             handle.write(b"\n")
 
 
+def read_lines_gz(path: str) -> Iterator[str]:
+    """Streams the non-empty lines of a gzip file. Python's gzip on the raw file
+    keeps a small window; Beam's own GZIP reader buffers 16 MB per open file,
+    which a merge of many spill files cannot afford."""
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as raw, gzip.GzipFile(fileobj=raw) as handle:
+        for data in handle:
+            line = data.decode("utf-8").rstrip("\n")
+            if line:
+                yield line
+
+
 def _read_spill(path: str) -> Iterator[Tuple[Any, str]]:
     """(sort key, line) of a spill file, streamed."""
-    with FileSystems.open(path, compression_type=CompressionTypes.GZIP) as handle:
-        for raw in iter(handle.readline, b""):
-            line = raw.decode("utf-8").rstrip("\n")
-            if line:
-                yield json.loads(line)[0], line
+    for line in read_lines_gz(path):
+        yield json.loads(line)[0], line
 
 
 def _merge(spills: List[str]) -> Iterator[Tuple[Any, str]]:
