@@ -4,8 +4,8 @@ benchmarks/throughput.py compares the Beam pipeline with.
     python -m benchmarks.plain_loop --input DIR --output DIR
 
 Same pure functions, same order, same outputs (Avro), no Beam: read →
-cleanup → dedup (URL, id, body) → corpus boilerplate (a second pass over the
-articles held in memory, as a simple script would) → language → segmentation
+cleanup → dedup (URL, id, body; fullest copy wins) → corpus boilerplate (the
+same votes, counted over the articles held in memory, as a simple script would) → language → segmentation
 → Avro encoding. Prints ``ARTICLES_OUT=N``.
 """
 from __future__ import annotations
@@ -17,9 +17,9 @@ import sys
 import time
 from typing import Dict, List
 
-from transforms.boilerplate import DEFAULT_MIN_ARTICLES, line_keys, strip_lines
+from transforms.boilerplate import DEFAULT_MIN_ARTICLES, body_key, line_keys, strip_lines
 from transforms.cleanup import clean_document
-from transforms.dedup import canonical_url, body_fingerprint
+from transforms.dedup import DedupKey, dedup_key, pick_first
 from transforms.language import detect_article_languages
 from transforms.records import CleanedArticle, Rejected
 from transforms.segment import segment_article
@@ -29,8 +29,7 @@ from transforms.sources import match_files, read_documents
 
 def run(patterns: List[str], output: pathlib.Path, min_articles: int = DEFAULT_MIN_ARTICLES) -> Dict[str, int]:
     counts: Dict[str, int] = collections.Counter()
-    seen_urls, seen_ids, seen_bodies = set(), set(), set()
-    articles: List[CleanedArticle] = []
+    cleaned_articles: List[CleanedArticle] = []
     for pattern in patterns:
         for metadata in match_files(pattern):
             with open(metadata.path, "rb") as handle:
@@ -41,17 +40,25 @@ def run(patterns: List[str], output: pathlib.Path, min_articles: int = DEFAULT_M
                     for cleaned in clean_document(item):
                         if isinstance(cleaned, Rejected):
                             counts["rejected"] += 1
-                            continue
-                        url, body = canonical_url(cleaned.url), body_fingerprint(cleaned.paragraphs)
-                        if (url and url in seen_urls) or cleaned.id in seen_ids or body in seen_bodies:
-                            counts["duplicates"] += 1
-                            continue
-                        seen_urls.add(url)
-                        seen_ids.add(cleaned.id)
-                        seen_bodies.add(body)
-                        articles.append(cleaned)
-    lines = collections.Counter(key for article in articles for key in line_keys(article))
+                        else:
+                            cleaned_articles.append(cleaned)
+    # the pipeline's rules, in memory: dedup passes URL → id → body, fullest copy wins;
+    # boilerplate votes are distinct (line, body) pairs over all cleaned articles
+    keys = [dedup_key(article) for article in cleaned_articles]
+    for field in ("url", "id", "body"):
+        groups: Dict[str, List[DedupKey]] = collections.defaultdict(list)
+        for key in keys:
+            groups[getattr(key, field)].append(key)
+        keys = []
+        for copies in groups.values():
+            kept, dropped = pick_first(copies)
+            keys.append(kept)
+            counts["duplicates"] += len(dropped)
+    kept_origins = {key.origin for key in keys}
+    votes = {(line, body_key(article)) for article in cleaned_articles for line in line_keys(article)}
+    lines = collections.Counter(line for line, _ in votes)
     boilerplate = {key: n for key, n in lines.items() if n >= min_articles}
+    articles = sorted((a for a in cleaned_articles if a.origin in kept_origins), key=lambda a: a.origin)
     out_articles, out_sentences = [], []
     for article in articles:
         stripped, _ = strip_lines(article, boilerplate)

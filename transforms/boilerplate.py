@@ -175,7 +175,7 @@ class StripCorpusBoilerplate(beam.PTransform):
     """Learns boilerplate lines per source over the given articles and strips them.
 
     Output: dict with ``articles`` (CleanedArticle), ``rejected`` (Rejected) and
-    ``lines`` (((source, line_hash), distinct bodies) for every learnt line).
+    ``lines`` ((line key, distinct bodies) for every learnt line).
     The batch job uses LearnBoilerplate and StripBoilerplate apart: it learns
     before dedup and strips after it.
     """

@@ -23,8 +23,6 @@ from trafilatura.xpaths import BODY_XPATH
 from transforms.records import BadInput
 
 DEFAULT_MAX_BYTES = 20_000_000
-# trafilatura's own "enough text" threshold (settings.cfg MIN_EXTRACTED_SIZE)
-MIN_TEXT_CHARS = 250
 
 
 class ExtractedPage(NamedTuple):
