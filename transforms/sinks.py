@@ -107,7 +107,7 @@ def _plain_key(value: Any) -> Any:
 
 
 class _SpillBundle(beam.DoFn):
-    """Writes each bundle's records to one temporary file per shard and emits
+    """Writes each bundle's records, per shard, to sorted temporary files and emits
     (shard, temp path). Only paths travel to the merge step, so the runner never
     buffers the records themselves (the DirectRunner keeps everything that
     crosses a shuffle in memory) and a retried bundle just leaves an orphan file."""
