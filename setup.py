@@ -20,6 +20,6 @@ setuptools.setup(
     description="News-feed processor on Apache Beam: clean articles, sentences, languages",
     python_requires=">=3.10",
     packages=setuptools.find_packages(include=["pipelines", "pipelines.*", "transforms", "transforms.*", "schemas"]),
-    package_data={"schemas": ["*.avsc"]},
+    package_data={"schemas": ["*.avsc"], "transforms": ["data/*"]},
     install_requires=REQUIREMENTS,
 )

@@ -22,13 +22,14 @@ from transforms.boilerplate import DEFAULT_MIN_ARTICLES, LearnBoilerplate, Strip
 from transforms.checkpoint import CheckpointToFiles
 from transforms.cleanup import CleanArticles
 from transforms.dedup import DropDuplicates, FindDuplicates
+from transforms.entities import TagEntities
 from transforms.language import DetectLanguage
 from transforms.records import CleanedArticle
 from transforms.segment import SegmentArticles
 from transforms.sinks import AVRO, FORMATS, WriteRecords, prepare_output, remove_spill
 from transforms.sources import ReadNewsFeeds
 
-RECORD_KINDS = ("articles", "sentences", "duplicates", "rejected")
+RECORD_KINDS = ("articles", "sentences", "mentions", "entities", "duplicates", "rejected")
 
 
 class BatchOptions(PipelineOptions):
@@ -65,6 +66,7 @@ def build_pipeline(pipeline: beam.Pipeline, options: BatchOptions) -> None:
     unique = parked | "DropDuplicates" >> DropDuplicates(duplicates)
     stripped = unique | "StripBoilerplate" >> StripBoilerplate(boilerplate)
     segmented = stripped["articles"] | "DetectLanguage" >> DetectLanguage() | "SegmentArticles" >> SegmentArticles()
+    entities = segmented["articles"] | "TagEntities" >> TagEntities()
     rejected = (read["rejected"], cleaned["rejected"], stripped["rejected"]) | "AllRejected" >> beam.Flatten()
 
     def write(records, kind: str, schema: str, key, sort_key) -> None:
@@ -74,6 +76,8 @@ def build_pipeline(pipeline: beam.Pipeline, options: BatchOptions) -> None:
 
     write(segmented["articles"], "articles", "article", lambda a: a.id, lambda a: (a.id, a.origin))
     write(segmented["sentences"], "sentences", "sentence", lambda s: s.article_id, lambda s: (s.article_id, s.index))
+    write(entities["mentions"], "mentions", "mention", lambda m: m.article_id, lambda m: (m.article_id, m.field, m.start, m.end))
+    write(entities["entities"], "entities", "entity", lambda e: e.id, lambda e: e.id)
     write(duplicates, "duplicates", "duplicate", lambda d: d.origin, lambda d: (d.origin, d.duplicate_of, d.rule))
     write(rejected, "rejected", "rejected", lambda r: r.origin, lambda r: (r.origin, r.stage, r.reason, r.payload))
 

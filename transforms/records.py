@@ -95,6 +95,36 @@ class Duplicate(NamedTuple):
     rule: str  # "url" or "body"
 
 
+class Mention(NamedTuple):
+    """An entity mention as written to ``mentions/``; offsets index into Article.text
+    (or Article.title when ``field`` is "title")."""
+
+    article_id: str
+    field: str  # "text" or "title"
+    start: int
+    end: int
+    text: str
+    label: str  # PER, ORG, LOC or MISC
+    entity_id: str
+    confidence: float
+    evidence: str  # how it was found: model, title, propagated, family_name, gazetteer, vote, corpus …
+
+
+class Entity(NamedTuple):
+    """A canonical entity as written to ``entities/``: one per entity_id over the corpus."""
+
+    id: str
+    name: str
+    label: str
+    aliases: List[str]  # surface forms seen, most frequent first
+    lat: Optional[float]
+    lon: Optional[float]
+    country: Optional[str]  # ISO 3166-1 alpha-2, places only
+    admin1: Optional[str]
+    precision: Optional[str]  # city, admin1 or country
+    mention_count: int
+
+
 PAYLOAD_LIMIT = 2000
 
 
@@ -107,7 +137,7 @@ def rejected(origin: str, stage: str, reason: str, payload: object = "") -> Reje
     return Rejected(origin=origin, stage=stage, reason=reason, payload=text)
 
 
-for _record in (RawDocument, CleanedArticle, Paragraph, Article, Sentence, Rejected, Duplicate):
+for _record in (RawDocument, CleanedArticle, Paragraph, Article, Sentence, Rejected, Duplicate, Mention, Entity):
     beam.coders.registry.register_coder(_record, beam.coders.RowCoder)
 
 
