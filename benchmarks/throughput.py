@@ -10,8 +10,10 @@
 2. Runs, each in its own process, timed by wall clock:
    - ``loop``: the same pure functions (read → cleanup → dedup → language →
      segmentation → Avro encoding) in a plain single-process loop;
-   - ``beam``: the whole Beam batch pipeline on DirectRunner (FnApiRunner,
-     2 worker processes) over the same corpus;
+   - ``beam``: the Beam batch pipeline on DirectRunner (FnApiRunner,
+     2 worker processes) over the same corpus, with ``--skip_entities`` so
+     both sides run the same stages (the spine of issue #2; NER speed is
+     measured by benchmarks/ner.py);
    - ``beam`` again over a corpus --scale times larger, for memory growth.
    Peak RSS is sampled over each process tree (launcher + SDK workers).
 3. Prints articles/s, the Beam/loop ratio (median over --repeats) and peak
@@ -119,7 +121,7 @@ def measure(command: List[str]) -> Dict[str, float]:
 def beam_command(corpus: pathlib.Path, output: pathlib.Path, workers: int) -> List[str]:
     return [
         sys.executable, "-m", "pipelines.batch",
-        "--input", str(corpus), "--output", str(output),
+        "--input", str(corpus), "--output", str(output), "--skip_entities",
         "--runner", "DirectRunner",
         f"--direct_num_workers={workers}", "--direct_running_mode=multi_processing",
     ]

@@ -53,6 +53,11 @@ class BatchOptions(PipelineOptions):
             default=DEFAULT_MIN_ARTICLES,
             help="a line in at least this many articles of one source is boilerplate (default: %(default)s, min 2)",
         )
+        parser.add_argument(
+            "--skip_entities",
+            action="store_true",
+            help="stop after segmentation: no NER, empty mentions/ and entities/ (a fast cleanup-only run)",
+        )
 
 
 def build_pipeline(pipeline: beam.Pipeline, options: BatchOptions) -> None:
@@ -66,7 +71,6 @@ def build_pipeline(pipeline: beam.Pipeline, options: BatchOptions) -> None:
     unique = parked | "DropDuplicates" >> DropDuplicates(duplicates)
     stripped = unique | "StripBoilerplate" >> StripBoilerplate(boilerplate)
     segmented = stripped["articles"] | "DetectLanguage" >> DetectLanguage() | "SegmentArticles" >> SegmentArticles()
-    entities = segmented["articles"] | "TagEntities" >> TagEntities()
     rejected = (read["rejected"], cleaned["rejected"], stripped["rejected"]) | "AllRejected" >> beam.Flatten()
 
     def write(records, kind: str, schema: str, key, sort_key) -> None:
@@ -76,8 +80,10 @@ def build_pipeline(pipeline: beam.Pipeline, options: BatchOptions) -> None:
 
     write(segmented["articles"], "articles", "article", lambda a: a.id, lambda a: (a.id, a.origin))
     write(segmented["sentences"], "sentences", "sentence", lambda s: s.article_id, lambda s: (s.article_id, s.index))
-    write(entities["mentions"], "mentions", "mention", lambda m: m.article_id, lambda m: (m.article_id, m.field, m.start, m.end))
-    write(entities["entities"], "entities", "entity", lambda e: e.id, lambda e: e.id)
+    if not options.skip_entities:
+        entities = segmented["articles"] | "TagEntities" >> TagEntities()
+        write(entities["mentions"], "mentions", "mention", lambda m: m.article_id, lambda m: (m.article_id, m.field, m.start, m.end))
+        write(entities["entities"], "entities", "entity", lambda e: e.id, lambda e: e.id)
     write(duplicates, "duplicates", "duplicate", lambda d: d.origin, lambda d: (d.origin, d.duplicate_of, d.rule))
     write(rejected, "rejected", "rejected", lambda r: r.origin, lambda r: (r.origin, r.stage, r.reason, r.payload))
 

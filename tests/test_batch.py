@@ -143,7 +143,7 @@ def test_rerun_gives_byte_identical_files_and_jsonl_matches_avro(feed: Path, avr
     out, _ = avro_run
     again = tmp_path / "again"
     _run(feed, again)
-    for kind in ("articles", "sentences", "duplicates", "rejected"):
+    for kind in ("articles", "sentences", "mentions", "entities", "duplicates", "rejected"):
         first = sorted((out / kind).iterdir())
         assert [p.name for p in first] == [p.name for p in sorted((again / kind).iterdir())]
         for path in first:
@@ -161,15 +161,27 @@ def test_two_worker_processes_write_the_same_files(feed: Path, avro_run, tmp_pat
         feed, parallel, "--direct_num_workers=2", "--direct_running_mode=multi_processing"
     )
     assert reconcile(parallel_counters) == reconcile(counters)
-    for kind in ("articles", "sentences"):
+    for kind in ("articles", "sentences", "mentions", "entities"):
         for path in sorted((out / kind).iterdir()):
             assert path.read_bytes() == (parallel / kind / path.name).read_bytes()
 
 
 def test_overlapping_inputs_read_each_file_once(feed: Path, avro_run, tmp_path: Path) -> None:
     _, counters = avro_run
-    overlapping = _run(feed, tmp_path / "twice", "--input", str(feed / "seed.txt"), "--input", str(feed / "*.html"))
+    overlapping = _run(
+        feed, tmp_path / "twice", "--input", str(feed / "seed.txt"), "--input", str(feed / "*.html"), "--skip_entities"
+    )
     assert reconcile(overlapping) == reconcile(counters)
+    assert not list((tmp_path / "twice" / "mentions").glob("part-*"))  # --skip_entities: no NER
+
+
+def test_entities_are_written_for_every_tagged_article(avro_run) -> None:
+    out, counters = avro_run
+    mentions, entities = _read(out / "mentions"), _read(out / "entities")
+    assert counters["entities"]["articles"] == 12  # every article is French or English here
+    assert mentions and entities
+    assert {m["entity_id"] for m in mentions} == {e["id"] for e in entities}
+    assert sum(e["mention_count"] for e in entities) == len(mentions)
 
 
 def test_peek_prints_selected_fields(avro_run, capsys: pytest.CaptureFixture) -> None:

@@ -299,6 +299,9 @@ def _read_tsv(path: str) -> Iterator[Dict[str, str]]:
 _CityHits = Union[int, Tuple[int, ...]]
 
 
+CANDIDATE_CACHE_SIZE = 100_000
+
+
 class Gazetteer:
     """Alias table, countries and GeoNames cities, matched through ``surface_key``."""
 
@@ -325,6 +328,9 @@ class Gazetteer:
 
     def __init__(self) -> None:
         self.min_city_population = 0
+        # surface -> (country, candidates): news repeats its names, and the tagger asks
+        # about every capitalised run; bounded so a long-running worker stays flat
+        self._candidate_cache: Dict[str, Tuple[Optional[Place], List[Place]]] = {}
         # Cities as parallel arrays, indexed by position.
         self._city_ids = array("q")
         self._city_lat = array("d")
@@ -531,7 +537,15 @@ class Gazetteer:
             return None
         return self._country_index.get(key)
 
-    def _candidates(self, surface: str) -> Tuple[Optional[Place], List[Place]]:
+    def _candidates(self, surface: str):
+        cached = self._candidate_cache.get(surface)
+        if cached is None:
+            if len(self._candidate_cache) >= CANDIDATE_CACHE_SIZE:
+                self._candidate_cache.clear()
+            cached = self._candidate_cache[surface] = self._lookup_candidates(surface)
+        return cached
+
+    def _lookup_candidates(self, surface: str) -> Tuple[Optional[Place], List[Place]]:
         """(the country named, else None; the other candidate places)."""
         key = surface_key(surface)
         if not key:
