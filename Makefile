@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FORMAT ?= avro
 
-.PHONY: install run test bench-extraction bench-throughput clean
+.PHONY: install run test bench-extraction bench-throughput bench-ner clean
 
 $(STAMP): requirements.txt requirements-dev.txt setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ bench-extraction: $(STAMP)
 
 bench-throughput: $(STAMP)
 	$(BIN)/python -m benchmarks.throughput
+
+bench-ner: $(STAMP)
+	$(BIN)/python -m benchmarks.ner --calibrate
 
 clean:
 	rm -rf out build *.egg-info .pytest_cache
