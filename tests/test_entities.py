@@ -15,6 +15,7 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from transforms.entities import (
     CORPUS_MIN_VOTES,
+    apply_source_region,
     TagEntities,
     TaggedMention,
     apply_corpus_vote,
@@ -118,7 +119,7 @@ def test_english_article(english, gazetteer):
 
 def _mention(label: str, entity_id: str, source: str = "s", key: str = "bex") -> TaggedMention:
     return TaggedMention("a", source, "text", 0, 3, "Bex", label, entity_id, "Bex", key, "Bex", 0.6, "model",
-                         None, None, None, None, None)
+                         None, None, None, None, None, False)
 
 
 def test_corpus_winner_needs_votes_and_a_clear_majority():
@@ -139,6 +140,24 @@ def test_apply_corpus_vote_repairs_only_the_minority():
     assert apply_corpus_vote(same, winners) is same
     other_source = _mention("PER", "ent:x", source="t")
     assert apply_corpus_vote(other_source, winners) is other_source
+
+
+def test_a_place_without_context_takes_the_source_region(english, gazetteer):
+    text = "The parade went through Washington on Sunday."
+    (washington,) = [m for m in tag(english, gazetteer, text, "en") if m.text == "Washington"]
+    assert washington.contextless and washington.country == "US"
+    moved = apply_source_region(washington, "GB", gazetteer)
+    assert moved.country == "GB" and moved.evidence == "source_region"
+    assert moved.entity_id != washington.entity_id and moved.entity_id.startswith("geonames:")
+    assert apply_source_region(washington, "US", gazetteer) is washington
+    assert apply_source_region(washington, None, gazetteer) is washington
+
+
+def test_article_context_picks_the_city_and_its_id(english, gazetteer):
+    text = "Rain fell on Sunderland and Washington, in Tyne and Wear, England."
+    found = by_text(tag(english, gazetteer, text, "en"))
+    assert found["Washington"].country == "GB" and not found["Washington"].contextless
+    assert found["Washington"].entity_id != gazetteer.canonical("Washington", "LOC").entity_id
 
 
 # --- the transform -----------------------------------------------------------------------------

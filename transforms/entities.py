@@ -16,6 +16,8 @@ Stages (``TagEntities``):
    holds at least ``CORPUS_MAJORITY`` of at least ``CORPUS_MIN_VOTES`` mentions,
    the minority mentions are repaired to it (evidence "corpus"). Only contested
    keys reach the side input, so it stays small whatever the corpus size.
+   A second combine finds each source's usual country; a place whose article
+   named no other country is geocoded again with it (evidence "source_region").
 3. ``mentions`` are written as they are; ``entities`` is a combine per
    entity_id (count, most frequent surface forms).
 
@@ -34,7 +36,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 from apache_beam.utils import shared
 
-from transforms.gazetteer import Gazetteer, Place, surface_key
+from transforms.gazetteer import Canonical, Gazetteer, Place, surface_key
 from transforms.mention_rules import (
     MODEL_LABELS,
     Span,
@@ -73,6 +75,7 @@ CONFIDENCE: Dict[str, float] = {
     # not measurable on HIPE (MISC is not scored; one metonymy case): priors
     "demonym": 0.50,
     "metonymy": 0.60,
+    "source_region": 0.50,
 }
 
 # Corpus-level consistency: the winning reading of a surface form needs this
@@ -120,6 +123,7 @@ class TaggedMention(NamedTuple):
     country: Optional[str]
     admin1: Optional[str]
     precision: Optional[str]
+    contextless: bool  # geocoded without any other country in its article (the source's region may decide)
 
 
 beam.coders.registry.register_coder(TaggedMention, beam.coders.RowCoder)
@@ -268,6 +272,15 @@ class ResolvedMention(NamedTuple):
     name: str
     label: str
     place: Optional[Place]
+    contextless: bool = False  # a place the article gave no other country for
+
+
+def place_canonical(canonical: Canonical, place: Optional[Place]) -> Canonical:
+    """The entity of a geocoded city: the GeoNames city actually chosen in context
+    ("Washington" in a British article is the English town, not DC)."""
+    if place is not None and place.precision == "city" and place.geonames_id and canonical.entity_id.startswith("geonames:"):
+        return Canonical(f"geonames:{place.geonames_id}", place.name, "LOC")
+    return canonical
 
 
 def resolve(text: str, spans: Sequence[Span], gazetteer: Gazetteer) -> List[ResolvedMention]:
@@ -304,7 +317,9 @@ def resolve(text: str, spans: Sequence[Span], gazetteer: Gazetteer) -> List[Reso
             if canonical.label != "LOC":  # the alias table knows better: "Hachd al-Chaabi" is a group
                 resolved.append(ResolvedMention(span, canonical.entity_id, canonical.name, canonical.label, None))
                 continue
-            resolved.append(ResolvedMention(span, canonical.entity_id, canonical.name, "LOC", place))
+            canonical = place_canonical(canonical, place)
+            contextless = place is not None and all(country == place.country for country in context)
+            resolved.append(ResolvedMention(span, canonical.entity_id, canonical.name, "LOC", place, contextless))
             continue
         if span.label == "PER":
             bare = strip_titles(surface)
@@ -362,6 +377,7 @@ def tag_article(
                 country=place.country if place else None,
                 admin1=place.admin1 if place else None,
                 precision=place.precision if place else None,
+                contextless=r.contextless,
             )
         )
     return mentions
@@ -508,6 +524,66 @@ def apply_corpus_vote(mention: TaggedMention, winners: Dict[Tuple[str, str], Rea
     )
 
 
+class UsualCountry(beam.CombineFn):
+    """Countries of a source's geocoded places -> the most frequent one (ties: smallest code)."""
+
+    def create_accumulator(self) -> Dict[str, int]:
+        return {}
+
+    def add_input(self, accumulator, country: str):
+        accumulator[country] = accumulator.get(country, 0) + 1
+        return accumulator
+
+    def merge_accumulators(self, accumulators):
+        merged: Dict[str, int] = {}
+        for accumulator in accumulators:
+            for country, count in accumulator.items():
+                merged[country] = merged.get(country, 0) + count
+        return merged
+
+    def extract_output(self, accumulator) -> Optional[str]:
+        if not accumulator:
+            return None
+        return min(accumulator.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+
+
+def apply_source_region(mention: TaggedMention, region: Optional[str], gazetteer: Gazetteer) -> TaggedMention:
+    """A place its article gave no context for is geocoded again with the source's
+    usual country: "Paris" in a Texan local paper's one-line brief."""
+    if not mention.contextless or mention.label != "LOC" or not region or mention.country == region:
+        return mention
+    place = gazetteer.geocode(mention.alias, context_countries=(region,))
+    if place is None or (place.lat, place.lon) == (mention.lat, mention.lon):
+        return mention
+    canonical = place_canonical(gazetteer.canonical(mention.alias, "LOC"), place)
+    return mention._replace(
+        entity_id=canonical.entity_id, name=canonical.name, lat=place.lat, lon=place.lon, country=place.country,
+        admin1=place.admin1, precision=place.precision, evidence="source_region",
+        confidence=CONFIDENCE["source_region"],
+    )
+
+
+class _RepairMentions(beam.DoFn):
+    """Corpus-level repairs: the surface-form vote, then the source's usual region."""
+
+    def __init__(self, shared_handle: shared.Shared):
+        self._shared_handle = shared_handle
+        self.corpus_repairs = Metrics.counter("entities", "corpus_repairs")
+        self.region_repairs = Metrics.counter("entities", "region_repairs")
+
+    def setup(self):
+        self._models = self._shared_handle.acquire(Models)
+
+    def process(self, mention: TaggedMention, winners, regions):
+        fixed = apply_corpus_vote(mention, winners)
+        if fixed is not mention:
+            self.corpus_repairs.inc()
+        placed = apply_source_region(fixed, regions.get(fixed.source), self._models.gazetteer)
+        if placed is not fixed:
+            self.region_repairs.inc()
+        yield placed
+
+
 # --- entity table ------------------------------------------------------------------------------
 
 MAX_ALIASES = 20
@@ -559,13 +635,14 @@ class TagEntities(beam.PTransform):
     for the event stage).
 
     Counters (namespace "entities"): articles, batches, tokens, mentions, model_loads,
-    no_model_<language>, corpus_repairs.
+    no_model_<language>, corpus_repairs, region_repairs.
     """
 
     def __init__(self, corpus_vote: bool = True, max_batch_size: int = MAX_BATCH):
         super().__init__()
         self.corpus_vote = corpus_vote
         self.max_batch_size = max_batch_size
+        self._shared = shared.Shared()  # one handle: the tagger and the repairs share the loaded gazetteer
 
     def expand(self, articles):
         tagged = (
@@ -573,7 +650,7 @@ class TagEntities(beam.PTransform):
             | "BatchArticles" >> beam.BatchElements(
                 min_batch_size=min(MIN_BATCH, self.max_batch_size), max_batch_size=self.max_batch_size
             )
-            | "TagArticles" >> beam.ParDo(_TagArticles(shared.Shared())).with_output_types(TaggedMention)
+            | "TagArticles" >> beam.ParDo(_TagArticles(self._shared)).with_output_types(TaggedMention)
         )
         if self.corpus_vote:
             winners = (
@@ -583,17 +660,15 @@ class TagEntities(beam.PTransform):
                 | "VoteSurfaceForms" >> beam.CombinePerKey(CountReadings())
                 | "Contested" >> beam.Filter(lambda kv: kv[1] is not None)
             )
-            repairs = Metrics.counter("entities", "corpus_repairs")
-
-            def repaired(mention, table):
-                fixed = apply_corpus_vote(mention, table)
-                if fixed is not mention:
-                    repairs.inc()
-                return fixed
-
-            tagged = tagged | "ApplyCorpusVote" >> beam.Map(repaired, beam.pvalue.AsDict(winners)).with_output_types(
-                TaggedMention
+            regions = (
+                tagged
+                | "PlacedMentions" >> beam.Filter(lambda m: m.label == "LOC" and m.country is not None)
+                | "KeySources" >> beam.Map(lambda m: (m.source, m.country))
+                | "UsualCountry" >> beam.CombinePerKey(UsualCountry())
             )
+            tagged = tagged | "RepairMentions" >> beam.ParDo(
+                _RepairMentions(self._shared), beam.pvalue.AsDict(winners), beam.pvalue.AsDict(regions)
+            ).with_output_types(TaggedMention)
         mentions = tagged | "ToMentions" >> beam.Map(to_mention).with_output_types(Mention)
         entities = (
             tagged
