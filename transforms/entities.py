@@ -422,6 +422,9 @@ class Models:
             return self._models[language]
 
 
+BY_ARTICLE = "by_article"
+
+
 class _TagArticles(beam.DoFn):
     def __init__(self, shared_handle: shared.Shared):
         self._shared_handle = shared_handle
@@ -449,19 +452,20 @@ class _TagArticles(beam.DoFn):
                 Metrics.counter("entities", f"no_model_{language or 'unknown'}").inc(len(articles))
                 continue
             gazetteer = self._models.gazetteer
-            for article, doc in zip(articles, nlp.pipe((a.text for a in articles), batch_size=PIPE_BATCH)):
+            per_article: List[List[TaggedMention]] = [[] for _ in articles]
+            for position, doc in enumerate(nlp.pipe((a.text for a in articles), batch_size=PIPE_BATCH)):
                 self.articles.inc()
                 self.tokens.inc(len(doc))
-                mentions = tag_article(article, model_spans(doc), gazetteer)
-                self.mentions.inc(len(mentions))
-                yield from mentions
+                per_article[position].extend(tag_article(articles[position], model_spans(doc), gazetteer))
             # titles name entities the body may not repeat ("… liées à la CIA")
-            titled = [a for a in articles if a.title]
-            for article, doc in zip(titled, nlp.pipe((a.title for a in titled), batch_size=PIPE_BATCH)):
+            titled = [position for position, a in enumerate(articles) if a.title]
+            for position, doc in zip(titled, nlp.pipe((articles[p].title for p in titled), batch_size=PIPE_BATCH)):
                 self.tokens.inc(len(doc))
-                mentions = tag_article(article, model_spans(doc), gazetteer, field="title")
+                per_article[position].extend(tag_article(articles[position], model_spans(doc), gazetteer, field="title"))
+            for article, mentions in zip(articles, per_article):
                 self.mentions.inc(len(mentions))
                 yield from mentions
+                yield beam.pvalue.TaggedOutput(BY_ARTICLE, (article, mentions))
 
 
 # --- corpus-level consistency ------------------------------------------------------------------
@@ -631,8 +635,9 @@ def to_mention(m: TaggedMention) -> Mention:
 
 class TagEntities(beam.PTransform):
     """PCollection[Article] -> dict with ``mentions`` (PCollection[Mention]),
-    ``entities`` (PCollection[Entity]) and ``tagged`` (PCollection[TaggedMention],
-    for the event stage).
+    ``entities`` (PCollection[Entity]), ``tagged`` (PCollection[TaggedMention], after
+    the corpus repairs) and ``by_article`` (PCollection[(Article, [TaggedMention])],
+    each article with its mentions before the corpus repairs, for the event stage).
 
     Counters (namespace "entities"): articles, batches, tokens, mentions, model_loads,
     no_model_<language>, corpus_repairs, region_repairs.
@@ -645,13 +650,15 @@ class TagEntities(beam.PTransform):
         self._shared = shared.Shared()  # one handle: the tagger and the repairs share the loaded gazetteer
 
     def expand(self, articles):
-        tagged = (
+        outputs = (
             articles
             | "BatchArticles" >> beam.BatchElements(
                 min_batch_size=min(MIN_BATCH, self.max_batch_size), max_batch_size=self.max_batch_size
             )
-            | "TagArticles" >> beam.ParDo(_TagArticles(self._shared)).with_output_types(TaggedMention)
+            | "TagArticles" >> beam.ParDo(_TagArticles(self._shared)).with_outputs(BY_ARTICLE, main="mentions")
         )
+        tagged = outputs.mentions
+        tagged.element_type = TaggedMention
         if self.corpus_vote:
             winners = (
                 tagged
@@ -676,4 +683,4 @@ class TagEntities(beam.PTransform):
             | "MergeEntities" >> beam.CombinePerKey(MergeEntity())
             | "EntityRecords" >> beam.Map(lambda kv: kv[1]).with_output_types(Entity)
         )
-        return {"mentions": mentions, "entities": entities, "tagged": tagged}
+        return {"mentions": mentions, "entities": entities, "tagged": tagged, "by_article": outputs[BY_ARTICLE]}
