@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FORMAT ?= avro
 
-.PHONY: install run test bench-extraction bench-throughput bench-ner clean
+.PHONY: install run test bench-extraction bench-throughput bench-ner bench-events train-event-types clean
 
 $(STAMP): requirements.txt requirements-dev.txt setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ bench-throughput: $(STAMP)
 
 bench-ner: $(STAMP)
 	$(BIN)/python -m benchmarks.ner --calibrate
+
+bench-events: $(STAMP)
+	$(BIN)/python -m benchmarks.events
+
+train-event-types: $(STAMP)
+	$(BIN)/python -m benchmarks.train_event_types
 
 clean:
 	rm -rf out build *.egg-info .pytest_cache

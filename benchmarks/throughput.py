@@ -1,6 +1,6 @@
 """Throughput and memory of the batch job, measured in one run.
 
-    python -m benchmarks.throughput [--pages 5000] [--scale 4] [--repeats 1]
+    python -m benchmarks.throughput [--pages 5000] [--scale 4] [--repeats 1] [--skip_loop]
 
 1. Builds a corpus of --pages HTML pages from the extraction benchmark's 181
    real news pages (../shared/data/extraction/html): each copy gets its own
@@ -15,9 +15,12 @@
      both sides run the same stages (the spine of issue #2; NER speed is
      measured by benchmarks/ner.py);
    - ``beam`` again over a corpus --scale times larger, for memory growth.
-   Peak RSS is sampled over each process tree (launcher + SDK workers).
+   Peak RSS is sampled every 0.2 s over each process tree: the launcher (the
+   DirectRunner driver), the SDK workers together, and each worker alone.
+   ``--skip_loop`` runs only the Beam side (a memory check: no ratio).
 3. Prints articles/s, the Beam/loop ratio (median over --repeats) and peak
-   RSS at 1× and --scale×, and writes benchmarks/results/throughput.json.
+   RSS at 1× and --scale×, and writes benchmarks/results/throughput.json
+   (or --results).
 """
 from __future__ import annotations
 
@@ -85,15 +88,18 @@ def measure(command: List[str]) -> Dict[str, float]:
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     parent = psutil.Process(process.pid)
     peak = peak_launcher = peak_workers = 0
+    per_process: Dict[int, int] = {}
     while process.poll() is None:
         try:
             launcher = parent.memory_info().rss
             workers = 0
             for member in parent.children(recursive=True):
                 try:
-                    workers += member.memory_info().rss
+                    rss = member.memory_info().rss
                 except psutil.Error:
-                    pass
+                    continue
+                workers += rss
+                per_process[member.pid] = max(per_process.get(member.pid, 0), rss)
             peak = max(peak, launcher + workers)
             peak_launcher = max(peak_launcher, launcher)
             peak_workers = max(peak_workers, workers)
@@ -115,6 +121,8 @@ def measure(command: List[str]) -> Dict[str, float]:
         "peak_rss_mb": peak / 2**20,  # whole process tree
         "peak_launcher_rss_mb": peak_launcher / 2**20,  # the runner / loop process
         "peak_workers_rss_mb": peak_workers / 2**20,  # SDK worker processes together
+        # each child alone, largest first (the DirectRunner's SDK workers; their `sh` wrappers are ~2 MB)
+        "peak_per_worker_rss_mb": sorted((rss / 2**20 for rss in per_process.values()), reverse=True),
     }
 
 
@@ -139,6 +147,8 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=1, help="loop/beam pairs; the ratio is their median")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--workdir", type=pathlib.Path, default=pathlib.Path(tempfile.gettempdir()) / "newsfeed-bench")
+    parser.add_argument("--skip_loop", action="store_true", help="run only the Beam side (memory check, no ratio)")
+    parser.add_argument("--results", type=pathlib.Path, default=RESULTS / "throughput.json")
     args = parser.parse_args()
     if not (args.data / "ground-truth.json").exists():
         print(f"extraction data not found at {args.data} (pass --data)", file=sys.stderr)
@@ -151,6 +161,8 @@ def main() -> int:
             ("loop", loop_command(corpus, args.workdir / "out-loop")),
             ("beam", beam_command(corpus, args.workdir / "out-beam", args.workers)),
         ):
+            if name == "loop" and args.skip_loop:
+                continue
             result = measure(command)
             runs[name].append(result)
             print(f"[{repeat + 1}/{args.repeats}] {name:<5} {args.pages} pages: {result['articles']} articles in "
@@ -162,10 +174,12 @@ def main() -> int:
         "pages": args.pages,
         "workers": args.workers,
         "cpu_count": os.cpu_count(),
-        "loop_articles_per_s": statistics.median(r["articles_per_s"] for r in runs["loop"]),
+        "loop_articles_per_s": statistics.median(r["articles_per_s"] for r in runs["loop"]) if ratios else None,
         "beam_articles_per_s": statistics.median(r["articles_per_s"] for r in runs["beam"]),
-        "beam_over_loop": statistics.median(ratios),
+        "beam_over_loop": statistics.median(ratios) if ratios else None,
         "beam_peak_rss_mb_1x": statistics.median(r["peak_rss_mb"] for r in runs["beam"]),
+        "beam_peak_launcher_rss_mb_1x": statistics.median(r["peak_launcher_rss_mb"] for r in runs["beam"]),
+        "beam_peak_workers_rss_mb_1x": statistics.median(r["peak_workers_rss_mb"] for r in runs["beam"]),
         "runs": runs,
     }
     if args.scale > 1:
@@ -177,22 +191,22 @@ def main() -> int:
         report["beam_scaled"] = scaled
         report["beam_peak_rss_mb_scaled"] = scaled["peak_rss_mb"]
         report["rss_growth"] = scaled["peak_rss_mb"] / report["beam_peak_rss_mb_1x"]
-        one_x_workers = statistics.median(r["peak_workers_rss_mb"] for r in runs["beam"])
-        one_x_launcher = statistics.median(r["peak_launcher_rss_mb"] for r in runs["beam"])
-        report["workers_rss_growth"] = scaled["peak_workers_rss_mb"] / one_x_workers
-        report["launcher_rss_growth"] = scaled["peak_launcher_rss_mb"] / one_x_launcher
+        report["workers_rss_growth"] = scaled["peak_workers_rss_mb"] / report["beam_peak_workers_rss_mb_1x"]
+        report["launcher_rss_growth"] = scaled["peak_launcher_rss_mb"] / report["beam_peak_launcher_rss_mb_1x"]
 
     print()
-    print(f"loop (1 process)          {report['loop_articles_per_s']:8.1f} articles/s")
+    if ratios:
+        print(f"loop (1 process)          {report['loop_articles_per_s']:8.1f} articles/s")
     print(f"beam (DirectRunner, {args.workers} w)  {report['beam_articles_per_s']:8.1f} articles/s")
-    print(f"beam / loop               {report['beam_over_loop']:8.2f}x   (bar: >= 1.5x)")
+    if ratios:
+        print(f"beam / loop               {report['beam_over_loop']:8.2f}x   (bar: >= 1.5x)")
     print(f"beam peak RSS 1x          {report['beam_peak_rss_mb_1x']:8.0f} MB")
     if "rss_growth" in report:
         print(f"beam peak RSS {args.scale}x          {report['beam_peak_rss_mb_scaled']:8.0f} MB  "
               f"(growth {report['rss_growth']:.2f}x for {args.scale}x the pages; workers "
               f"{report['workers_rss_growth']:.2f}x, launcher {report['launcher_rss_growth']:.2f}x)")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "throughput.json").write_text(json.dumps(report, indent=2) + "\n")
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    args.results.write_text(json.dumps(report, indent=2) + "\n")
     return 0
 
 

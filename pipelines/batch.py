@@ -23,13 +23,14 @@ from transforms.checkpoint import CheckpointToFiles
 from transforms.cleanup import CleanArticles
 from transforms.dedup import DropDuplicates, FindDuplicates
 from transforms.entities import TagEntities
+from transforms.events import DEFAULT_WINDOW_DAYS, ClusterEvents, CountEvents, ExtractEvents, WriteAggregatesCsv
 from transforms.language import DetectLanguage
 from transforms.records import CleanedArticle
 from transforms.segment import SegmentArticles
 from transforms.sinks import AVRO, FORMATS, WriteRecords, prepare_output, remove_spill
 from transforms.sources import ReadNewsFeeds
 
-RECORD_KINDS = ("articles", "sentences", "mentions", "entities", "duplicates", "rejected")
+RECORD_KINDS = ("articles", "sentences", "mentions", "entities", "events", "aggregates", "duplicates", "rejected")
 
 
 class BatchOptions(PipelineOptions):
@@ -54,19 +55,27 @@ class BatchOptions(PipelineOptions):
             help="a line in at least this many articles of one source is boilerplate (default: %(default)s, min 2)",
         )
         parser.add_argument(
+            "--event_window_days",
+            type=int,
+            default=DEFAULT_WINDOW_DAYS,
+            help="length of the aggregates' time windows in days (default: %(default)s)",
+        )
+        parser.add_argument(
             "--skip_entities",
             action="store_true",
-            help="stop after segmentation: no NER, empty mentions/ and entities/ (a fast cleanup-only run)",
+            help="stop after segmentation: no NER and no events (a fast cleanup-only run)",
         )
 
 
 def build_pipeline(pipeline: beam.Pipeline, options: BatchOptions) -> None:
     """Wires the stages; shared with benchmarks and tests."""
-    read = pipeline | "ReadNewsFeeds" >> ReadNewsFeeds(options.input)
+    read = pipeline | "ReadNewsFeeds" >> ReadNewsFeeds(options.input, directory=options.output)
     cleaned = read["documents"] | "CleanArticles" >> CleanArticles()
     # corpus-wide decisions, taken on small keys while the articles wait on disk
-    duplicates = cleaned["articles"] | "FindDuplicates" >> FindDuplicates()
-    boilerplate = cleaned["articles"] | "LearnBoilerplate" >> LearnBoilerplate(options.boilerplate_min_articles)
+    duplicates = cleaned["articles"] | "FindDuplicates" >> FindDuplicates(options.output)
+    boilerplate = cleaned["articles"] | "LearnBoilerplate" >> LearnBoilerplate(
+        options.boilerplate_min_articles, directory=options.output
+    )
     parked = cleaned["articles"] | "ParkArticles" >> CheckpointToFiles(options.output, "articles", CleanedArticle)
     unique = parked | "DropDuplicates" >> DropDuplicates(duplicates)
     stripped = unique | "StripBoilerplate" >> StripBoilerplate(boilerplate)
@@ -84,6 +93,13 @@ def build_pipeline(pipeline: beam.Pipeline, options: BatchOptions) -> None:
         entities = segmented["articles"] | "TagEntities" >> TagEntities()
         write(entities["mentions"], "mentions", "mention", lambda m: m.article_id, lambda m: (m.article_id, m.field, m.start, m.end))
         write(entities["entities"], "entities", "entity", lambda e: e.id, lambda e: e.id)
+        reports = entities["by_article"] | "ExtractEvents" >> ExtractEvents()
+        events = reports | "ClusterEvents" >> ClusterEvents()
+        aggregates = events | "CountEvents" >> CountEvents(options.event_window_days)
+        write(events, "events", "event", lambda e: e.id, lambda e: e.id)
+        write(aggregates, "aggregates", "aggregate", lambda a: a.window_start,
+              lambda a: (a.window_start, a.level, a.country or "", a.place, a.type))
+        _ = aggregates | "AggregatesCsv" >> WriteAggregatesCsv(options.output)
     write(duplicates, "duplicates", "duplicate", lambda d: d.origin, lambda d: (d.origin, d.duplicate_of, d.rule))
     write(rejected, "rejected", "rejected", lambda r: r.origin, lambda r: (r.origin, r.stage, r.reason, r.payload))
 

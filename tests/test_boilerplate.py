@@ -101,3 +101,15 @@ def test_small_packets_and_few_buckets_learn_the_same_lines(monkeypatch: pytest.
     with TestPipeline() as p:
         learnt = p | beam.Create(corpus) | boilerplate.LearnBoilerplate(min_articles=5, buckets=3)
         assert_that(learnt, equal_to([(line_key("site.fr", PROMO), 6), (line_key("site.fr", "Photo : DR"), 6)]))
+
+
+def test_votes_through_files_learn_the_same_lines(tmp_path) -> None:
+    import transforms.boilerplate as boilerplate
+
+    corpus = [_article(n, "site.fr", [f"Fait numéro {n}.", PROMO, "Photo : DR"]) for n in range(6)]
+    corpus += [_article(6, "site.fr", ["Fait numéro 1.", PROMO, "Photo : DR"])]  # a copy of article 1: no second vote
+    corpus += [_article(n, "autre.fr", [PROMO]) for n in range(7, 10)]  # another source, under the threshold
+    with TestPipeline() as p:
+        learnt = p | beam.Create(corpus) | boilerplate.LearnBoilerplate(min_articles=5, directory=str(tmp_path))
+        assert_that(learnt, equal_to([(line_key("site.fr", PROMO), 6), (line_key("site.fr", "Photo : DR"), 6)]))
+    assert list((tmp_path / "_spill" / "group-boilerplate-votes").glob("*.jsonl.gz"))

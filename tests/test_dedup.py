@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import apache_beam as beam
+import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
@@ -54,14 +55,17 @@ def test_article_id_prefers_the_feed_id_then_the_url_then_the_body() -> None:
     assert article_id(None, ["p"]) != by_url
 
 
-def test_dedup_keeps_first_origin_and_counts_each_duplicate_with_its_rule() -> None:
+@pytest.mark.parametrize("through_files", [False, True])
+def test_dedup_keeps_first_origin_and_counts_each_duplicate_with_its_rule(tmp_path, through_files: bool) -> None:
     original = _article("a.html", "https://site.com/story", ["Premier paragraphe.", "Second."])
     same_url = _article("b.html", "https://www.site.com/story/?utm_source=tw", ["Autre habillage."])
     same_body = _article("c.txt#2", None, ["premier paragraphe", "second"])
     reused_id = _article("d.jsonl#1", "https://other.com/z", ["Tout autre texte."], id_=original.id)
     distinct = _article("e.html", "https://site.com/other", ["Une autre histoire."])
     with TestPipeline() as p:
-        result = p | beam.Create([distinct, same_body, reused_id, same_url, original]) | DedupArticles()
+        result = p | beam.Create([distinct, same_body, reused_id, same_url, original]) | DedupArticles(
+            str(tmp_path) if through_files else None
+        )
         assert_that(
             result["articles"] | "Origins" >> beam.Map(lambda a: a.origin),
             equal_to(["a.html", "e.html"]),

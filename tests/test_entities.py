@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Dict, List
 
 import apache_beam as beam
-import fastavro
 import pytest
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
@@ -28,7 +27,6 @@ from transforms.entities import (
 from transforms.gazetteer import Gazetteer
 from transforms.records import Article, Paragraph
 
-SEED_DIR = Path(__file__).parent / "fixtures" / "seed"
 
 
 def article(text: str, language: str = "fr", article_id: str = "a1", source: str = "example.org") -> Article:
@@ -223,21 +221,9 @@ def test_entity_table_counts_every_mention():
 # --- the seed, through the whole batch job -----------------------------------------------------
 
 
-def _read_avro(directory: Path) -> List[dict]:
-    records = []
-    for path in sorted(directory.glob("*.avro")):
-        with open(path, "rb") as handle:
-            records.extend(fastavro.reader(handle))
-    return records
-
-
 @pytest.fixture(scope="module")
-def seed_run(tmp_path_factory: pytest.TempPathFactory):
-    from pipelines import batch
-
-    out = tmp_path_factory.mktemp("seed-entities")
-    batch.run(["--input", str(SEED_DIR / "000_243c87bbee7a852f.txt"), "--output", str(out)])
-    return _read_avro(out / "entities"), _read_avro(out / "mentions"), _read_avro(out / "articles")
+def seed_run(seed_output):
+    return seed_output["entities"], seed_output["mentions"], seed_output["articles"]
 
 
 def _haversine_km(lat1, lon1, lat2, lon2) -> float:

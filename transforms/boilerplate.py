@@ -4,17 +4,18 @@ A line that one site prints under many of its articles ("Suivez-nous sur
 Telegram", a stock caption, a newsletter prompt) is boilerplate even when no
 hand-written rule knows it. The rule: a normalised line found in at least
 ``min_articles`` distinct articles of the same source is removed from all of
-them. Counting is a keyed count over (source, line) of distinct article bodies,
-shipped as packed 16-byte votes per hash bucket, so it runs across workers at
-any corpus size with a small shuffle, and copies of one story do not vote
-twice; only the lines over the threshold travel to the workers as a side input. A line seen once is never removed by
-this rule.
+them. Counting is a keyed count over (source, line) of distinct article bodies
+(16-byte votes: line hash + body hash), grouped through sorted spill files in
+the batch job (packed per hash bucket through a GroupByKey without a spill
+directory), so it runs across workers at any corpus size and copies of one
+story do not vote twice; only the lines over the threshold travel to the
+workers as a side input. A line seen once is never removed by this rule.
 """
 from __future__ import annotations
 
 import hashlib
 import itertools
-from typing import Dict, Iterable, Iterator, List, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Tuple
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
@@ -22,6 +23,7 @@ from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import MIN_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
+from transforms.checkpoint import GroupThroughFiles
 from transforms.dedup import body_fingerprint
 from transforms.records import CleanedArticle, Rejected, rejected
 from transforms.scrub import normalise_line
@@ -127,24 +129,50 @@ class _StripLines(beam.DoFn):
             )
 
 
+def article_votes(article: CleanedArticle) -> Iterator[Tuple[str, str]]:
+    """(line key, body key) in hex, once per distinct line of the article."""
+    body = body_key(article).hex()
+    for line in line_keys(article):
+        yield line.hex(), body
+
+
+def count_line_votes(line: str, bodies: Iterable[str], min_bodies: int) -> Iterator[Tuple[LineKey, int]]:
+    """(line key, distinct bodies) when the line (hex) got votes from at least ``min_bodies`` bodies."""
+    distinct = len(set(bodies))
+    if distinct >= min_bodies:
+        yield bytes.fromhex(line), distinct
+
+
 class LearnBoilerplate(beam.PTransform):
     """PCollection[CleanedArticle] -> (line key, distinct bodies) for every line
     found in at least ``min_articles`` distinct bodies of one source.
 
-    A keyed count over (source, line) in disguise: votes are hashed into
-    ``buckets`` and shipped as packed packets, so the shuffle holds 16 bytes per
-    article line; each bucket is counted by sorting its votes.
+    A keyed count over (source, line) in disguise. With a ``directory``, one vote
+    per distinct article line is grouped by line through sorted spill files
+    (``GroupThroughFiles``: only file paths cross the runner's shuffle, each line's
+    votes are counted as the merge streams by). Without, votes are hashed into
+    ``buckets`` and shipped as packed packets through a GroupByKey, so the shuffle
+    holds 16 bytes per article line; each bucket is counted by sorting its votes.
     """
 
-    def __init__(self, min_articles: int = DEFAULT_MIN_ARTICLES, buckets: int = DEFAULT_VOTE_BUCKETS):
+    def __init__(self, min_articles: int = DEFAULT_MIN_ARTICLES, buckets: int = DEFAULT_VOTE_BUCKETS,
+                 directory: Optional[str] = None):
         super().__init__()
         if min_articles < 2:
             raise ValueError(f"min_articles must be >= 2 (a line seen once is never boilerplate), got {min_articles}")
         self._min_articles = min_articles
         self._buckets = buckets
+        self._directory = directory
 
     def expand(self, articles):
         threshold = self._min_articles
+        if self._directory is not None:
+            return (
+                articles
+                | "Votes" >> beam.FlatMap(article_votes).with_output_types(Tuple[str, str])
+                | "GroupByLine" >> GroupThroughFiles(self._directory, "boilerplate-votes")
+                | "CountVotes" >> beam.FlatMap(lambda kv: count_line_votes(kv[0], kv[1], threshold))
+            )
         return (
             articles
             | "PackVotes" >> beam.ParDo(_PackVotes(self._buckets))

@@ -12,12 +12,13 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from typing import Iterable, List, NamedTuple, Optional, Tuple
+from typing import Any, Iterable, List, NamedTuple, Optional, Tuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
+from transforms.checkpoint import GroupThroughFiles
 from transforms.records import CleanedArticle, Duplicate
 
 # Query parameters that track the reader, not the story.
@@ -104,7 +105,8 @@ class _KeepFirst(beam.DoFn):
 
     def process(self, keyed):
         _, copies = keyed
-        kept, duplicates = pick_first(copies)
+        # copies travel as plain field lists (through spill files or a GroupByKey)
+        kept, duplicates = pick_first(DedupKey(*copy) for copy in copies)
         if duplicates:
             self._dropped.inc(len(duplicates))
         yield kept
@@ -117,17 +119,27 @@ class FindDuplicates(beam.PTransform):
 
     Keeps one copy per canonical URL, then per article id, then per normalised
     body. The decisions are taken on small DedupKeys, so the articles themselves
-    never go through a shuffle.
+    never go through a shuffle. With a ``directory``, the keys are grouped through
+    sorted spill files under ``<directory>/_spill/`` (only file paths cross the
+    runner's shuffle, see ``GroupThroughFiles``); without, by plain GroupByKeys.
     """
 
+    def __init__(self, directory: Optional[str] = None):
+        super().__init__()
+        self._directory = directory
+
     def expand(self, articles):
+        directory = self._directory
+
         def keep_first(copies, name: str, key):
             return (
                 copies
-                | f"KeyBy{name}" >> beam.Map(lambda k: (key(k), k))
-                | f"GroupBy{name}" >> beam.GroupByKey()
+                | f"KeyBy{name}" >> beam.Map(lambda k: (key(k), list(k))).with_output_types(Tuple[str, List[Any]])
+                | f"GroupBy{name}" >> GroupThroughFiles(directory, f"dedup-{name.lower()}")
                 | f"KeepFirst{name}"
-                >> beam.ParDo(_KeepFirst(name.lower())).with_outputs(_KeepFirst.DUPLICATES, main="keys")
+                >> beam.ParDo(_KeepFirst(name.lower()))
+                .with_output_types(DedupKey, **{_KeepFirst.DUPLICATES: Duplicate})
+                .with_outputs(_KeepFirst.DUPLICATES, main="keys")
             )
 
         keys = articles | "DedupKeys" >> beam.Map(dedup_key).with_output_types(DedupKey)
@@ -158,9 +170,13 @@ class DedupArticles(beam.PTransform):
     """FindDuplicates then DropDuplicates on one PCollection.
 
     Output: a dict with ``articles`` (kept CleanedArticle) and ``duplicates``
-    (a Duplicate per dropped copy).
+    (a Duplicate per dropped copy). ``directory``: see FindDuplicates.
     """
 
+    def __init__(self, directory: Optional[str] = None):
+        super().__init__()
+        self._directory = directory
+
     def expand(self, articles):
-        duplicates = articles | "Find" >> FindDuplicates()
+        duplicates = articles | "Find" >> FindDuplicates(self._directory)
         return {"articles": articles | "Drop" >> DropDuplicates(duplicates), "duplicates": duplicates}

@@ -17,12 +17,12 @@ import io
 import json
 import os
 import re
+import uuid
 import zlib
 from typing import Any, BinaryIO, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Union
 
 import apache_beam as beam
 import fastavro
-from apache_beam.io import fileio
 from apache_beam.io.filesystem import CompressionTypes, FileMetadata
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
@@ -31,6 +31,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from transforms.records import DUMP, HTML, PAYLOAD_LIMIT, TEXT, BadInput, RawDocument, Rejected, rejected
+from transforms.sinks import TEMP_DIR, read_lines_gz, write_lines_gz
 
 STAGE = "read"
 REJECTED = "rejected"
@@ -490,18 +491,43 @@ def match_files(pattern: str) -> List[FileMetadata]:
     return [m for m in metadata if not m.path.endswith(("/", "\\"))]
 
 
-class _MatchPattern(beam.DoFn):
-    """fileio.MatchAll plus directories and a dead letter for a pattern that matches nothing."""
+LISTING_PATHS = 64  # files per listing: the unit of work one reader takes
 
-    def __init__(self):
+
+class _ListFiles(beam.DoFn):
+    """All patterns at once → listings of at most LISTING_PATHS file paths, sorted,
+    each path once (overlapping patterns read a file once); a pattern that matches
+    nothing gives a dead letter. With a directory, each listing is written to a file
+    there and only that file's path is emitted, so the runner's shuffle carries one
+    small element per LISTING_PATHS files, not one per file."""
+
+    def __init__(self, directory: Optional[str]):
+        self._directory = directory
         self._rejected = Metrics.counter(STAGE, "rejected")
 
-    def process(self, pattern: str) -> Iterator[Union[FileMetadata, TaggedOutput]]:
-        files = match_files(pattern)
-        if not files:
-            self._rejected.inc()
-            yield TaggedOutput(REJECTED, rejected(pattern, STAGE, f"no file matches pattern {pattern}"))
-        yield from files
+    def process(self, patterns: List[str]) -> Iterator[Union[str, List[str], TaggedOutput]]:
+        seen = set()
+        for pattern in patterns:
+            files = match_files(pattern)
+            if not files:
+                self._rejected.inc()
+                yield TaggedOutput(REJECTED, rejected(pattern, STAGE, f"no file matches pattern {pattern}"))
+            seen.update(m.path for m in files)
+        paths = sorted(seen)
+        for start in range(0, len(paths), LISTING_PATHS):
+            listing = paths[start : start + LISTING_PATHS]
+            if self._directory is None:
+                yield listing
+            else:
+                path = FileSystems.join(self._directory, f"{uuid.uuid4().hex}.jsonl.gz")
+                write_lines_gz(path, (json.dumps(p, ensure_ascii=False) for p in listing))
+                yield path
+
+
+def read_listing(path: str) -> Iterator[str]:
+    """The file paths of one listing file."""
+    for line in read_lines_gz(path):
+        yield json.loads(line)
 
 
 class _ReadFile(beam.DoFn):
@@ -511,11 +537,11 @@ class _ReadFile(beam.DoFn):
         self._documents = Metrics.counter(STAGE, "documents")
         self._rejected = Metrics.counter(STAGE, "rejected")
 
-    def process(self, file: fileio.ReadableFile) -> Iterator[Union[RawDocument, TaggedOutput]]:
+    def process(self, path: str) -> Iterator[Union[RawDocument, TaggedOutput]]:
         self._files.inc()
         # Raw bytes: read_documents sniffs gzip itself and turns bad gzip into dead letters.
-        with file.open(compression_type=CompressionTypes.UNCOMPRESSED) as fileobj:
-            for item in read_documents(file.metadata.path, fileobj, self._max_bytes):
+        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as fileobj:
+            for item in read_documents(path, fileobj, self._max_bytes):
                 if isinstance(item, Rejected):
                     self._rejected.inc()
                     yield TaggedOutput(REJECTED, item)
@@ -532,12 +558,23 @@ class ReadNewsFeeds(beam.PTransform):
     A directory means every file below it; a pattern matching nothing, an
     unreadable file or record gives a Rejected (stage "read"). Counters in
     namespace "read": files, documents, rejected.
+
+    The patterns are matched together; the files travel to the readers in
+    listings of LISTING_PATHS paths, written under ``<directory>/_spill/listings/``
+    when a ``directory`` is given (then only the listings' paths cross the
+    runner's shuffle), else as lists of paths.
     """
 
-    def __init__(self, patterns: Union[str, Sequence[str], None] = None, max_bytes: int = DEFAULT_MAX_BYTES):
+    def __init__(
+        self,
+        patterns: Union[str, Sequence[str], None] = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        directory: Optional[str] = None,
+    ):
         super().__init__()
         self._patterns = [patterns] if isinstance(patterns, str) else (list(patterns) if patterns is not None else None)
         self._max_bytes = max_bytes
+        self._listings = FileSystems.join(directory, TEMP_DIR, "listings") if directory else None
 
     def expand(self, pbegin_or_patterns):
         if isinstance(pbegin_or_patterns, beam.pvalue.PBegin):
@@ -548,21 +585,22 @@ class ReadNewsFeeds(beam.PTransform):
             raise ValueError("give ReadNewsFeeds patterns either as argument or as input PCollection, not both")
         else:
             patterns = pbegin_or_patterns
-        matched = patterns | "Match" >> (
-            beam.ParDo(_MatchPattern()).with_output_types(FileMetadata, rejected=Rejected).with_outputs(REJECTED, main="files")
+        listed = (
+            patterns
+            | "AllPatterns" >> beam.combiners.ToList().with_output_types(List[str])
+            | "Match"
+            >> beam.ParDo(_ListFiles(self._listings)).with_output_types(Any, rejected=Rejected).with_outputs(REJECTED, main="listings")
         )
-        read = (
-            matched.files
-            # overlapping patterns ("in/" and "in/*.txt") must not read a file twice; the
-            # grouping also spreads the files of one pattern over the workers
-            | "KeyByPath" >> beam.Map(lambda m: (m.path, m))
-            | "OncePerPath" >> beam.GroupByKey()
-            | "FirstMatch" >> beam.Map(lambda kv: next(iter(kv[1]))).with_output_types(FileMetadata)
-            | "Open" >> fileio.ReadMatches()
-            | "Read"
-            >> beam.ParDo(_ReadFile(self._max_bytes))
+        # the shuffle spreads the listings over the workers
+        spread = listed.listings | "SpreadListings" >> beam.Reshuffle()
+        if self._listings is None:
+            paths = spread | "Paths" >> beam.FlatMap(lambda listing: listing).with_output_types(str)
+        else:
+            paths = spread | "Paths" >> beam.FlatMap(read_listing).with_output_types(str)
+        read = paths | "Read" >> (
+            beam.ParDo(_ReadFile(self._max_bytes))
             .with_output_types(RawDocument, rejected=Rejected)
             .with_outputs(REJECTED, main="documents")
         )
-        rejected_all = (matched[REJECTED], read[REJECTED]) | "AllRejected" >> beam.Flatten().with_output_types(Rejected)
+        rejected_all = (listed[REJECTED], read[REJECTED]) | "AllRejected" >> beam.Flatten().with_output_types(Rejected)
         return {"documents": read.documents, "rejected": rejected_all}

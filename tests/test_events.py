@@ -1,0 +1,283 @@
+"""Tests of transforms.events: what counts as an event, clustering (over- and
+under-merging), counting, and the seed's events end to end."""
+from __future__ import annotations
+
+from typing import Dict, List, Optional
+
+import apache_beam as beam
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.testing.util import assert_that, equal_to
+
+from transforms.events import (
+    AGGREGATE_CSV_HEADER,
+    ClusterEvents,
+    CountEvents,
+    EventReport,
+    aggregates_csv,
+    cluster_reports,
+    compatible,
+    count_keys,
+    did_not_happen,
+    fatalities,
+    find_target,
+    haversine_km,
+    merge_cluster,
+    window_of,
+)
+
+# --- sentence-level rules ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "La Résistance a menacé de frapper les bases américaines.",
+        "Une attaque pourrait viser l'ambassade dans les prochains jours.",
+        "Le Hezbollah dément toute implication dans l'attaque.",
+        "Comment est-il possible de vaincre l'armée américaine par des roquettes Katioucha ?",
+        "Les attaques au missile artisanal contre les cibles américaines pour créer une ambiance de terreur.",
+        "Trois attaques distinctes ont ciblé des infrastructures occidentales en Irak.",
+        "Militants threatened to attack the embassy.",
+        "L'attaque n'a été revendiquée par aucune partie.",
+    ],
+)
+def test_not_events_that_happened(sentence):
+    assert did_not_happen(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Un engin explosif artisanal a ciblé ce véhicule de l'ambassade britannique.",
+        "Lundi, trois roquettes ont été tirées en direction de l'aéroport de Bagdad.",
+        "Au cours de cette opération, un dirigeant de Daech a été arrêté.",
+        "L'explosion est survenue dans la matinée de ce vendredi 18 septembre.",
+        "A roadside bomb hit a US convoy near Hilla on Friday.",
+    ],
+)
+def test_events_that_happened(sentence):
+    assert not did_not_happen(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        ("Cet attentat n'a pas fait de victimes et n'a provoqué que des dégâts matériels.", 0),
+        ("L'attaque, qu'aucun groupe n'a revendiquée, n'a fait aucune victime.", 0),
+        ("L'explosion a fait trois morts et dix blessés.", 3),
+        ("Au moins 12 personnes ont été tuées.", 12),
+        ("Two soldiers were killed and five wounded.", 2),
+        ("Une bombe a explosé au passage d'un convoi.", None),
+    ],
+)
+def test_fatalities(sentence, expected):
+    assert fatalities(sentence) == expected
+
+
+def test_target_is_the_noun_phrase_after_the_cue():
+    assert find_target("Un engin explosif a visé un véhicule de l'ambassade britannique revenant de l'aéroport.") == (
+        "un véhicule de l'ambassade britannique revenant de l'aéroport"
+    )
+    assert find_target("Deux roquettes ont pris pour cible l'ambassade des États-Unis, selon un responsable.") == (
+        "l'ambassade des États-Unis"
+    )
+    assert find_target("Rockets were fired against the US embassy in Baghdad.") == "the US embassy"
+    assert find_target("Il a parlé sur la base de la demande du Parlement.") is None
+
+
+# --- clustering ----------------------------------------------------------------------------------
+
+
+def report(article: str, date: str, type_: str = "REM_EXPLOS", lat: float = 33.34, lon: float = 44.40,
+           precision: str = "city", target: Optional[str] = None, source: str = "a.example",
+           sentence: int = 0, country: str = "IQ", admin1: Optional[str] = "IQ.07") -> EventReport:
+    return EventReport(
+        article_id=article, source=source, sentence_index=sentence, start=0, end=10, type=type_,
+        event_type="Explosions/Remote violence", cameo="18", type_confidence=0.8, date=date, date_precision="day",
+        place="Baghdad", place_id="geonames:98182", lat=lat, lon=lon, country=country, admin1=admin1,
+        place_precision=precision, place_scope="sentence", actors=[], target=target, fatalities=None, confidence=0.8,
+    )
+
+
+def test_two_sites_reporting_one_attack_make_one_event():
+    a = report("presstv-1", "2020-09-15", target="un véhicule de l'ambassade britannique", source="presstv")
+    b = report("almanar-1", "2020-09-15", target="ce véhicule de l'ambassade britannique", source="almanar",
+               lat=33.31, lon=44.36)
+    (cluster,) = cluster_reports([a, b])
+    event = merge_cluster(cluster)
+    assert (event.num_articles, event.num_sources) == (2, 2)
+    assert [m.article_id for m in event.mentions] == ["almanar-1", "presstv-1"]
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        report("b", "2020-09-15", type_="ART_MISS_ATTACK"),  # another kind of attack
+        report("b", "2020-09-18"),  # three days later
+        report("b", "2020-09-15", lat=32.03, lon=44.35),  # Najaf, 145 km away
+        report("b", "2020-09-15", target="un convoi militaire américain"),  # another target
+        report("b", "2020-09-16", precision="country", lat=33.0, lon=44.0, admin1=None),  # vague and not the same day
+    ],
+)
+def test_distinct_attacks_are_not_merged(other):
+    first = report("a", "2020-09-15", target="le siège de la société G4S")
+    assert not compatible(first, other)
+    assert len(cluster_reports([first, other])) == 2
+
+
+def test_reports_a_day_apart_and_a_few_km_apart_merge():
+    first = report("a", "2020-09-14")
+    assert compatible(first, report("b", "2020-09-15", lat=33.36, lon=44.45))
+    assert haversine_km(33.34, 44.40, 33.36, 44.45) < 15
+
+
+def test_event_ids_are_stable_and_order_free():
+    reports = [report("a", "2020-09-15"), report("b", "2020-09-15", source="b.example")]
+    assert merge_cluster(cluster_reports(reports)[0]).id == merge_cluster(cluster_reports(reports[::-1])[0]).id
+
+
+# --- counting ------------------------------------------------------------------------------------
+
+
+def test_windows():
+    assert window_of("2020-09-15", 1) == ("2020-09-15", "2020-09-16")
+    assert window_of("2020-09-15", 7) == ("2020-09-10", "2020-09-17")  # windows start on 1970-01-01 (a Thursday)
+
+
+def test_an_event_counts_at_city_admin1_and_country_level():
+    event = merge_cluster([report("a", "2020-09-15")])
+    cells = sorted(key[2:4] for key, _ in count_keys(event, 1))
+    assert cells == [("admin1", "IQ.07"), ("city", "Baghdad"), ("country", "IQ")]
+
+
+def test_cluster_and_count_in_beam():
+    reports = [
+        report("a", "2020-09-15", source="presstv"),
+        report("b", "2020-09-15", source="almanar"),
+        report("c", "2020-09-15", type_="ART_MISS_ATTACK", source="presstv"),
+        report("d", "2020-09-03", lat=32.03, lon=44.35, admin1="IQ.17", source="presstv"),
+    ]
+    with beam.Pipeline(options=PipelineOptions(["--direct_num_workers=1"])) as pipeline:
+        events = pipeline | beam.Create(reports) | ClusterEvents()
+        cells = (
+            events
+            | CountEvents()
+            | beam.Filter(lambda a: a.level == "country")
+            | beam.Map(lambda a: (a.window_start, a.type, a.events, a.articles))
+        )
+        assert_that(
+            cells,
+            equal_to([("2020-09-03", "REM_EXPLOS", 1, 1), ("2020-09-15", "REM_EXPLOS", 1, 2),
+                      ("2020-09-15", "ART_MISS_ATTACK", 1, 1)]),
+        )
+
+
+def test_aggregates_csv_is_sorted_with_a_header():
+    from transforms.events import Aggregate
+
+    rows = [Aggregate("2020-09-15", "2020-09-16", "country", "IQ", "IQ", "REM_EXPLOS", "Explosions/Remote violence", 2, 3),
+            Aggregate("2020-09-03", "2020-09-04", "city", "Baghdad", "IQ", "ART_MISS_ATTACK", "Explosions/Remote violence", 1, 1)]
+    lines = aggregates_csv(rows).splitlines()
+    assert lines[0] == AGGREGATE_CSV_HEADER
+    assert lines[1].startswith("2020-09-03,") and lines[2].startswith("2020-09-15,")
+
+
+# --- the seed: the attacks and arrests a reader finds in it ---------------------------------------
+
+# Read in the seed (sample/seed/000_243c87bbee7a852f.txt), one entry per real event:
+# (date, type, place name, true position, articles by the id in their URL). Dates are the days
+# the text gives; "dans la nuit" of a 15 September article is the night before, 14–15 September.
+SEED_EVENTS = [
+    ("2020-09-03", "ART_MISS_ATTACK", "Baghdad", (33.34, 44.40), {"634175"}),  # missile strike on G4S HQ, Qadissiya
+    ("2020-09-07", "ART_MISS_ATTACK", "Baghdad", (33.26, 44.23), {"633629"}),  # 3 rockets at Baghdad airport, Monday
+    ("2020-09-08", "ART_MISS_ATTACK", "Taji", (33.52, 44.27), {"633629"}),  # missile attack on al-Taji base
+    ("2020-09-08", "REM_EXPLOS", "Baghdad", (33.34, 44.40), {"633629"}),  # roadside bomb, US convoy, al-Chaala
+    ("2020-09-08", "REM_EXPLOS", "Babil", (32.60, 44.44), {"633629"}),  # bomb on a US convoy at Jabala, Babel
+    ("2020-09-10", "ARREST", "Shirqat", (35.51, 43.23), {"633798"}),  # Daech leader arrested in Shirqat
+    ("2020-09-12", "ARREST", "Iraq", None, {"633926"}),  # two infiltrators arrested (west Ninawa)
+    ("2020-09-13", "REM_EXPLOS", "Salah ad-Din", (34.53, 43.48), {"1874457"}),  # IED, US convoy, two days earlier
+    ("2020-09-14", "REM_EXPLOS", "Diwaniyah", (31.99, 44.93), {"634175", "1874457"}),  # IEDs, coalition convoys
+    ("2020-09-15", "REM_EXPLOS", "Baghdad", (33.30, 44.35), {"634175", "1874457"}),  # IED, British embassy vehicle
+    ("2020-09-15", "ART_MISS_ATTACK", "Baghdad", (33.30, 44.39), {"634175", "1874457"}),  # rockets at US embassy, night
+    ("2020-09-17", "ART_MISS_ATTACK", "Baghdad", (33.30, 44.39), {"634363"}),  # rocket attack, base in US embassy
+    ("2020-09-18", "REM_EXPLOS", "Najaf", (32.03, 44.35), {"634363"}),  # blast at an American language institute
+    ("2020-09-18", "REM_EXPLOS", "Hilla", (32.48, 44.42), {"634363"}),  # bombs on a US convoy near Hilla
+    ("2020-09-18", "REM_EXPLOS", "Baghdad", (33.40, 44.38), {"634363"}),  # explosion in north Baghdad (al-Shaab)
+]
+# Measured on 2026-11-26: recall 14/15 = 0.93, precision 14/23 = 0.61. The bar of issue #4 is
+# 0.9 for both; precision is not there yet (analysis sentences and past events retold with the
+# publication date), so this guards the measured level against regressions.
+MEASURED_RECALL = 0.9
+MEASURED_PRECISION = 0.6
+# What the seed test scores: attacks and arrests in Iraq in September 2020.
+SCORED_EVENT_TYPES = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
+
+
+def _in_scope(event: dict) -> bool:
+    return (
+        (event["event_type"] in SCORED_EVENT_TYPES or event["type"] == "ARREST")
+        and event["country"] == "IQ" and (event["date"] or "").startswith("2020-09")
+    )
+
+
+def _article_keys(event: dict, urls: Dict[str, str]) -> set:
+    return {urls[m["article_id"]].rstrip("/").split("/")[-1] if "almanar" in urls[m["article_id"]]
+            else urls[m["article_id"]].split("/Detail/")[1].split("/")[3] for m in event["mentions"]}
+
+
+def _matches(gold, event: dict, urls: Dict[str, str]) -> bool:
+    from transforms.events import haversine_km as km
+
+    date, type_, _, position, articles = gold
+    if event["type"] != type_ or not event["date"]:
+        return False
+    if abs((__import__("datetime").date.fromisoformat(event["date"]) - __import__("datetime").date.fromisoformat(date)).days) > 1:
+        return False
+    if position is not None and (event["lat"] is None or km(event["lat"], event["lon"], *position) > 30):
+        return False
+    return bool(_article_keys(event, urls) & articles)
+
+
+def seed_event_scores(events: List[dict], articles: List[dict]) -> Dict[str, float]:
+    """Precision and recall of the extracted events against SEED_EVENTS (one-to-one matching)."""
+    urls = {a["id"]: a["url"] for a in articles}
+    extracted = [e for e in events if _in_scope(e)]
+    used = set()
+    matched_gold = 0
+    complete = 0  # matched with every article that reports it
+    for gold in SEED_EVENTS:
+        for position, event in enumerate(extracted):
+            if position not in used and _matches(gold, event, urls):
+                used.add(position)
+                matched_gold += 1
+                complete += _article_keys(event, urls) >= gold[4]
+                break
+    return {
+        "precision": len(used) / len(extracted) if extracted else 0.0,
+        "recall": matched_gold / len(SEED_EVENTS),
+        "complete": complete / len(SEED_EVENTS),
+        "extracted": len(extracted),
+    }
+
+
+def test_seed_events_precision_and_recall(seed_output):
+    scores = seed_event_scores(seed_output["events"], seed_output["articles"])
+    print("seed events:", scores)
+    assert scores["recall"] >= MEASURED_RECALL
+    assert scores["precision"] >= MEASURED_PRECISION
+
+
+def test_seed_event_reported_by_two_sites_is_one_event(seed_output):
+    urls = {a["id"]: a["url"] for a in seed_output["articles"]}
+    british = [e for e in seed_output["events"] if e["type"] == "REM_EXPLOS" and e["date"] == "2020-09-15"
+               and e["target"] and "britannique" in e["target"]]
+    assert len(british) == 1
+    assert british[0]["num_articles"] == 2 and british[0]["num_sources"] == 2
+    assert _article_keys(british[0], urls) == {"634175", "1874457"}
+
+
+def test_seed_outputs_events_aggregates_and_csv(seed_output):
+    assert seed_output["events"] and seed_output["aggregates"]
+    assert seed_output["aggregates.csv"][0] == AGGREGATE_CSV_HEADER
+    assert len(seed_output["aggregates.csv"]) == len(seed_output["aggregates"]) + 1

@@ -1,0 +1,565 @@
+"""Events: typed, placed and dated reports of what happened, merged across
+articles, and counted per window × place × type.
+
+``ExtractEvents`` reads each article sentence by sentence, with the article's
+entity mentions (``TagEntities``' per-article output, before the corpus vote):
+
+* a sentence reports an event when it carries a trigger of one of the ACLED
+  sub-event types (``transforms.event_types``: French and English lexicons,
+  plus a classifier for English); threats, denials, hypotheticals and plans
+  ("a menacé de", "pourrait", "nie", "could", "threatened") are not events that
+  happened and are counted as ``events/not_happened``;
+* ``place`` is the most specific geocoded place of the sentence, else of its
+  paragraph, else the article's most mentioned place (the dateline city when
+  there is one);
+* ``date`` comes from the sentence ("hier", "lundi", "le 3 septembre", …)
+  resolved against the publication date (``transforms.event_dates``), else the
+  publication date itself (precision "publication");
+* ``actors`` are the people and groups named in the sentence, ``target`` the
+  noun phrase after "contre/visant/sur le passage de/against/targeting …" or
+  the object of the trigger, ``fatalities`` a stated death toll (0 for "n'a
+  fait aucune victime").
+
+``ClusterEvents`` merges reports of one real event. Reports are keyed by
+country × month (never all events in one place), sorted by date and merged
+greedily: same type, dates at most ``MAX_DAYS_APART`` apart, places within
+``MAX_KM_APART`` (or the same country when one side is only known at country
+level and the days match), and compatible targets (sharing a word, or one
+side unknown). The event id is a hash of its first report, so a rerun gives
+the same ids. Known limit: two reports of one event on either side of a
+month boundary stay two events.
+
+``CountEvents`` counts events and articles per window (a day by default) ×
+place (city, admin1 and country levels) × type, in event time.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import re
+from collections import Counter
+from typing import Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from transforms.entities import TaggedMention
+from transforms.event_dates import event_date
+from transforms.event_types import classify_event, is_event_sentence
+from transforms.records import Article
+from transforms.segment import split_sentences
+
+MAX_DAYS_APART = 1
+# an event sentence without a weapon or act word takes the type of a typed one this close
+TYPE_REACH = 2
+# a sentence without a date takes the last date the story gave, this many sentences back at most
+DATE_REACH = 3
+_GENERIC_EVENT_WORD = re.compile(r"\b(?:attaque|attentat|explosion|opération|attack|blast|bombing|assault)s?\b", re.IGNORECASE)
+MAX_KM_APART = 15.0
+DEFAULT_WINDOW_DAYS = 1
+
+# Statements that an event did not (yet) happen: threats, denials, hypotheses, plans.
+_NOT_HAPPENED = re.compile(
+    r"\b(?:menac\w*|pourrai\w*|pourront|risqu\w*|aurai\w*\s+pu|dément\w*|démenti\w*|nie|nient|"
+    r"promet\w*|prépar\w*|envisag\w*|projet\w*|si\s+(?:les?|la|des|un|une)\b|dans\s+le\s+but\s+d|afin\s+d|"
+    r"n['’](?:a|ont)\s+(?:pas\s+)?été\s+revendiqu\w*|aucun\w*\s+(?:groupe|partie)|in\s+order\s+to|"
+    r"threat\w*|could|would|might|den(?:y|ies|ied)|vow\w*|plan(?:s|ned|ning)?\s+to|if\b)",
+    re.IGNORECASE,
+)
+# "n'a fait aucune victime", "sans faire de victimes", "no casualties"
+_NO_VICTIMS = re.compile(
+    r"\b(?:n['’]a\s+(?:pas\s+)?fait\s+(?:aucune?\s+|de\s+)?(?:victimes?|blessés?|morts?)|aucune?\s+victime|"
+    r"pas\s+(?:fait\s+)?de\s+victimes?|sans\s+faire\s+de\s+victimes?|no\s+(?:casualties|victims|one\s+was\s+(?:killed|hurt|injured)))",
+    re.IGNORECASE,
+)
+_NUMBER_WORDS = {
+    "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9,
+    "dix": 10, "onze": 11, "douze": 12, "vingt": 20, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20,
+}
+_KILLED = re.compile(
+    r"\b(?P<n>\d+|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|vingt|one|two|three|four|five|"
+    r"seven|eight|nine|ten|eleven|twelve|twenty)\s+(?:\w+\s+){0,3}?(?:morts?|tuée?s?|"
+    r"victimes|dead|killed|people\s+were\s+killed|deaths)\b",
+    re.IGNORECASE,
+)
+# The noun phrase an attack was aimed at: up to 7 words after the cue, stopping at punctuation
+# or at a clause word.
+_TARGET = re.compile(
+    r"\b(?:contre|visant|visé|visée|ciblant|ciblé|ciblée|pour\s+cible|sur\s+le\s+passage\s+d['’]|against|targeting|targeted)\s+"
+    r"(?P<np>(?:(?:un|une|des|le|la|les|l['’]|d['’]|du|the|a|an)\s*)?[\w’'-]+(?:\s+(?!(?:à|a|au|dans|en|de\s+la\s+ville|près|in|near|on|at|par|by|et|qui|que)\b)[\w’'-]+){0,6})",
+    re.IGNORECASE,
+)
+_TARGET_HEADS = re.compile(
+    r"\b(?:convoi|véhicule|ambassade|base|camp|aéroport|patrouille|poste|check-point|caserne|institut|école|"
+    r"entreprise|société|bureau|consulat|militaires?|soldats?|troupes?|forces?|police|civils?|manifestants?|"
+    r"convoy|vehicle|embassy|base|airport|patrol|checkpoint|barracks|school|company|office|consulate|soldiers?|"
+    r"troops|forces|police|civilians|protesters)\b",
+    re.IGNORECASE,
+)
+_PLACE_RANK = {"city": 0, "admin1": 1, "country": 2}
+
+
+class EventReport(NamedTuple):
+    """One sentence's report of an event, before reports of the same event are merged."""
+
+    article_id: str
+    source: str
+    sentence_index: int
+    start: int  # offsets of the sentence in the article text
+    end: int
+    type: str
+    event_type: str
+    cameo: str
+    type_confidence: float
+    date: Optional[str]
+    date_precision: Optional[str]
+    place: Optional[str]
+    place_id: Optional[str]
+    lat: Optional[float]
+    lon: Optional[float]
+    country: Optional[str]
+    admin1: Optional[str]
+    place_precision: Optional[str]
+    place_scope: Optional[str]  # sentence, paragraph or article
+    actors: List[str]
+    target: Optional[str]
+    fatalities: Optional[int]
+    confidence: float
+
+
+class EventRef(NamedTuple):
+    article_id: str
+    sentence_index: int
+    start: int
+    end: int
+
+
+class Event(NamedTuple):
+    """A de-duplicated event as written to ``events/``."""
+
+    id: str
+    type: str
+    event_type: str
+    cameo: str
+    date: Optional[str]
+    date_precision: Optional[str]
+    place: Optional[str]
+    lat: Optional[float]
+    lon: Optional[float]
+    country: Optional[str]
+    admin1: Optional[str]
+    place_precision: Optional[str]  # city, admin1 or country
+    actors: List[str]
+    target: Optional[str]
+    fatalities: Optional[int]
+    confidence: float
+    mentions: List[EventRef]
+    num_articles: int
+    num_sources: int
+
+
+class Aggregate(NamedTuple):
+    """Events per window × place × type, as written to ``aggregates/``."""
+
+    window_start: str
+    window_end: str
+    level: str  # city, admin1 or country
+    place: str
+    country: Optional[str]
+    type: str
+    event_type: str
+    events: int
+    articles: int
+
+
+for _record in (EventReport, EventRef, Event, Aggregate):
+    beam.coders.registry.register_coder(_record, beam.coders.RowCoder)
+
+
+# --- pure functions: one article -> its event reports -----------------------------------------
+
+
+def article_sentences(article: Article) -> Iterator[Tuple[int, int, int, int]]:
+    """(sentence index, paragraph index, start, end) with the same numbering as ``sentences/``."""
+    index = 0
+    for paragraph in article.paragraphs:
+        body = article.text[paragraph.start:paragraph.end]
+        for start, end in split_sentences(body, paragraph.language):
+            yield index, paragraph.index, paragraph.start + start, paragraph.start + end
+            index += 1
+
+
+# A generic statement about a kind of event, not a report of one: "Les attaques au missile
+# artisanal contre les cibles américaines…", "Comment vaincre l'armée par des roquettes ?"
+_GENERIC = re.compile(
+    r"^(?:[«\"“]\s*)?(?:les|des|ces)\s+(?:\w+\s+){0,1}(?:attaques|explosions|frappes|bombes|roquettes|missiles|attentats|"
+    r"opérations|actions|tirs)\b|^(?:attacks|explosions|strikes|bombs|rockets|missiles)\b|"
+    # a count of several attacks sums up other reports: "Trois attaques distinctes ont ciblé…"
+    r"\b(?:\d+|deux|trois|quatre|cinq|six|plusieurs|two|three|four|five|six|several)\s+(?:attaques|attentats|attacks)\b",
+    re.IGNORECASE,
+)
+# A finite verb in a past tense (or "a eu lieu", "est survenue"): what happened is told in the past.
+_PAST = re.compile(
+    r"\b(?:a|ont|avait|avaient|aurait|auraient|est|sont|était|étaient|a\s+été|ont\s+été|avait\s+été|"
+    r"has|have|had|was|were)\s+(?:\w+\s+){0,2}?\w+(?:é|ée|és|ées|i|ie|is|it|u|ue|us|ert|erte|ed|en|t)\b|"
+    r"\b\w+(?:a|èrent|irent)\b(?=\s)|\b\w{3,}ed\b",
+    re.IGNORECASE,
+)
+
+
+def did_not_happen(sentence: str) -> bool:
+    """Threats, denials, hypotheses, plans, questions and generic statements: not an
+    event that happened."""
+    stripped = sentence.strip()
+    if stripped.endswith("?") or _GENERIC.search(stripped):
+        return True
+    if not _PAST.search(stripped):
+        return True
+    return bool(_NOT_HAPPENED.search(sentence))
+
+
+def fatalities(sentence: str) -> Optional[int]:
+    """A stated death toll: the largest "N morts/tués/killed", 0 for "aucune victime", else None."""
+    if _NO_VICTIMS.search(sentence):
+        return 0
+    counts = []
+    for match in _KILLED.finditer(sentence):
+        n = match.group("n").lower()
+        counts.append(int(n) if n.isdigit() else _NUMBER_WORDS.get(n, 0))
+    return max(counts) if counts else None
+
+
+def find_target(sentence: str) -> Optional[str]:
+    """The noun phrase the event was aimed at, when a cue and a target head noun say so."""
+    for match in _TARGET.finditer(sentence):
+        phrase = match.group("np").strip(" ,;:.")
+        if _TARGET_HEADS.search(phrase):
+            return phrase
+    return None
+
+
+def dominant_country(mentions: Sequence[TaggedMention]) -> Optional[str]:
+    """The country most of an article's places are in (cities count, countries named count too)."""
+    counts = Counter(m.country for m in mentions if m.label == "LOC" and m.country)
+    if not counts:
+        return None
+    return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+
+
+def _best_place(mentions: Sequence[TaggedMention], country: Optional[str] = None) -> Optional[TaggedMention]:
+    """The most specific place among the mentions, in ``country`` when given: "l'ambassade des
+    États-Unis" in a Baghdad story does not put the attack in the United States, nor does a TV
+    channel named after a Syrian town (al-Mayadeen)."""
+    placed = [m for m in mentions if m.label == "LOC" and m.lat is not None and (country is None or m.country == country)]
+    if not placed:
+        return None
+    return min(placed, key=lambda m: (_PLACE_RANK.get(m.precision or "country", 3), m.start))
+
+
+def _article_place(mentions: Sequence[TaggedMention]) -> Optional[TaggedMention]:
+    """The article's most mentioned city, else its most mentioned place."""
+    placed = [m for m in mentions if m.label == "LOC" and m.lat is not None]
+    if not placed:
+        return None
+    counts = Counter(m.entity_id for m in placed)
+    cities = [m for m in placed if m.precision == "city"]
+    pool = cities or placed
+    best_id = min({m.entity_id for m in pool}, key=lambda e: (-counts[e], min(m.start for m in pool if m.entity_id == e)))
+    return next(m for m in pool if m.entity_id == best_id)
+
+
+def extract_events(article: Article, mentions: Sequence[TaggedMention], counters: Optional[Counter] = None) -> List[EventReport]:
+    """The event reports of one article (pure: the DoFn only counts and emits)."""
+    counters = counters if counters is not None else Counter()
+    language = article.language or "fr"
+    in_text = sorted((m for m in mentions if m.field == "text"), key=lambda m: m.start)
+    paragraphs = {p.index: (p.start, p.end) for p in article.paragraphs}
+    country = dominant_country(in_text)
+    fallback = _article_place([m for m in in_text if m.country == country])
+    candidates = []
+    for index, paragraph, start, end in article_sentences(article):
+        sentence = article.text[start:end]
+        if is_event_sentence(sentence, language):
+            candidates.append((index, paragraph, start, end, classify_event(sentence, language)))
+    # "Le 3 septembre, une attaque a visé le siège de G4S." names no weapon: it takes the type
+    # of the nearest typed report within TYPE_REACH sentences of the same article
+    typed = [(c[0], c[4]) for c in candidates if c[4] is not None]
+    reports: List[EventReport] = []
+    narrative_date = None  # (sentence index, EventDate) of the last event sentence that gave a date
+    for index, paragraph, start, end, guess in candidates:
+        sentence = article.text[start:end]
+        if guess is None and not _GENERIC_EVENT_WORD.search(sentence):
+            continue
+        if guess is None:
+            near = [(abs(i - index), i < index, g) for i, g in typed if abs(i - index) <= TYPE_REACH]
+            if not near:
+                continue
+            guess = min(near, key=lambda n: (n[0], n[1]))[2]
+            guess = guess._replace(confidence=round(guess.confidence * 0.7, 4), method="neighbour")
+        counters["candidates"] += 1
+        if did_not_happen(sentence):
+            counters["not_happened"] += 1
+            continue
+        here = [m for m in in_text if start <= m.start < end]
+        p_start, p_end = paragraphs[paragraph]
+        place, scope = _best_place(here, country), "sentence"
+        if place is None:
+            place, scope = _best_place([m for m in in_text if p_start <= m.start < p_end], country), "paragraph"
+        if place is None:
+            place, scope = fallback, "article"
+        when = event_date(sentence, language, article.published)
+        # the story's reference time carries forward: "Le 3 septembre, une attaque a visé G4S.
+        # Une frappe de missile a ciblé le siège de G4S…" is one day, not the publication day
+        if when is not None and when.precision != "publication":
+            narrative_date = (index, when)
+        elif when is not None and narrative_date and index - narrative_date[0] <= DATE_REACH:
+            when = narrative_date[1]._replace(precision="narrative", start=-1, end=-1)
+        actors = sorted({m.name for m in here if m.label in ("ORG", "PER")})
+        target = find_target(sentence)
+        confidence = guess.confidence * (1.0 if scope == "sentence" else 0.8 if scope == "paragraph" else 0.6)
+        reports.append(
+            EventReport(
+                article_id=article.id, source=article.source or "", sentence_index=index, start=start, end=end,
+                type=guess.type, event_type=guess.event_type, cameo=guess.cameo, type_confidence=guess.confidence,
+                date=when.date if when else None, date_precision=when.precision if when else None,
+                place=place.name if place else None, place_id=place.entity_id if place else None,
+                lat=place.lat if place else None, lon=place.lon if place else None,
+                country=place.country if place else None, admin1=place.admin1 if place else None,
+                place_precision=place.precision if place else None, place_scope=scope if place else None,
+                actors=actors, target=target, fatalities=fatalities(sentence), confidence=round(confidence, 3),
+            )
+        )
+        counters["reports"] += 1
+    return reports
+
+
+# --- clustering ----------------------------------------------------------------------------------
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, a)))
+
+
+def _days_apart(a: Optional[str], b: Optional[str]) -> Optional[int]:
+    if not a or not b:
+        return None
+    return abs((dt.date.fromisoformat(a) - dt.date.fromisoformat(b)).days)
+
+
+_STOP = {"un", "une", "des", "le", "la", "les", "l", "d", "du", "de", "the", "a", "an", "of"}
+
+
+def _words(phrase: Optional[str]) -> set:
+    return {w for w in re.findall(r"\w+", (phrase or "").lower()) if w not in _STOP and len(w) > 2}
+
+
+def compatible(a: EventReport, b: EventReport) -> bool:
+    """Whether two reports can be the same real event (see the module docstring)."""
+    if a.type != b.type:
+        return False
+    days = _days_apart(a.date, b.date)
+    if days is None or days > MAX_DAYS_APART:
+        return False
+    if a.lat is None or b.lat is None:
+        return False
+    if "country" in (a.place_precision, b.place_precision):
+        if a.country != b.country or days != 0:
+            return False
+    elif "admin1" in (a.place_precision, b.place_precision):
+        if not a.admin1 or a.admin1 != b.admin1:
+            return False
+    elif haversine_km(a.lat, a.lon, b.lat, b.lon) > MAX_KM_APART:
+        return False
+    if a.target and b.target and not (_words(a.target) & _words(b.target)):
+        return False
+    return True
+
+
+def cluster_reports(reports: Iterable[EventReport]) -> List[List[EventReport]]:
+    """Greedy clustering of one key's reports, in a deterministic order."""
+    ordered = sorted(reports, key=lambda r: (r.date or "", r.type, r.article_id, r.sentence_index))
+    clusters: List[List[EventReport]] = []
+    for report in ordered:
+        for cluster in clusters:
+            if all(compatible(report, member) for member in cluster):
+                cluster.append(report)
+                break
+        else:
+            clusters.append([report])
+    return clusters
+
+
+def _most_specific(cluster: Sequence[EventReport]) -> EventReport:
+    return min(cluster, key=lambda r: (_PLACE_RANK.get(r.place_precision or "country", 3),
+                                       {"sentence": 0, "paragraph": 1, "article": 2}.get(r.place_scope or "article", 3),
+                                       r.article_id, r.sentence_index))
+
+
+def merge_cluster(cluster: Sequence[EventReport]) -> Event:
+    """One Event from the reports of one real event."""
+    first = min(cluster, key=lambda r: (r.article_id, r.sentence_index))
+    event_id = hashlib.blake2b(f"{first.article_id}#{first.sentence_index}".encode(), digest_size=10).hexdigest()
+    placed = _most_specific(cluster)
+    dated = min(cluster, key=lambda r: ({"day": 0, "narrative": 1, "week": 2, "approx": 3, "publication": 4}.get(r.date_precision or "", 5),
+                                        r.date or "", r.article_id))
+    targets = Counter(r.target for r in cluster if r.target)
+    tolls = [r.fatalities for r in cluster if r.fatalities is not None]
+    return Event(
+        id=event_id, type=first.type, event_type=first.event_type, cameo=first.cameo,
+        date=dated.date, date_precision=dated.date_precision,
+        place=placed.place, lat=placed.lat, lon=placed.lon, country=placed.country, admin1=placed.admin1,
+        place_precision=placed.place_precision,
+        actors=sorted({a for r in cluster for a in r.actors}),
+        target=min(targets.items(), key=lambda kv: (-kv[1], kv[0]))[0] if targets else None,
+        fatalities=max(tolls) if tolls else None,
+        confidence=round(max(r.confidence for r in cluster), 3),
+        mentions=sorted(EventRef(r.article_id, r.sentence_index, r.start, r.end) for r in cluster),
+        num_articles=len({r.article_id for r in cluster}),
+        num_sources=len({r.source for r in cluster}),
+    )
+
+
+def cluster_key(report: EventReport) -> Tuple[str, str]:
+    """country × month: a coarse time bucket × region."""
+    return (report.country or "", (report.date or "")[:7])
+
+
+# --- counting ------------------------------------------------------------------------------------
+
+
+def window_of(date: str, days: int) -> Tuple[str, str]:
+    """[start, end) of the ``days``-long window holding ``date`` (windows start on 1970-01-01)."""
+    day = dt.date.fromisoformat(date)
+    start = dt.date(1970, 1, 1) + dt.timedelta(days=((day - dt.date(1970, 1, 1)).days // days) * days)
+    return start.isoformat(), (start + dt.timedelta(days=days)).isoformat()
+
+
+def count_keys(event: Event, days: int) -> Iterator[Tuple[Tuple[str, str, str, str, Optional[str], str, str], Tuple[int, int]]]:
+    """The (window, level, place, country, type) cells an event counts in, with (1, its articles)."""
+    if not event.date:
+        return
+    start, end = window_of(event.date, days)
+    cells = []
+    if event.place_precision == "city" and event.place:
+        cells.append(("city", event.place))
+    if event.admin1:
+        cells.append(("admin1", event.place if event.place_precision == "admin1" else event.admin1))
+    if event.country:
+        cells.append(("country", event.country))
+    for level, place in dict.fromkeys(cells):
+        yield (start, end, level, place, event.country, event.type, event.event_type), (1, event.num_articles)
+
+
+# --- PTransforms ---------------------------------------------------------------------------------
+
+
+def sum_pairs(pairs: Iterable[Tuple[int, int]]) -> Tuple[int, int]:
+    """(events, articles) summed; associative, so Beam can combine partial sums."""
+    events = articles = 0
+    for count, article_count in pairs:
+        events += count
+        articles += article_count
+    return events, articles
+
+
+class _ExtractFn(beam.DoFn):
+    def __init__(self):
+        self.counters = {name: Metrics.counter("events", name) for name in ("candidates", "not_happened", "reports")}
+
+    def process(self, tagged: Tuple[Article, List[TaggedMention]]) -> Iterator[EventReport]:
+        article, mentions = tagged
+        counts: Counter = Counter()
+        reports = extract_events(article, mentions, counts)
+        for name, value in counts.items():
+            self.counters[name].inc(value)
+        yield from reports
+
+
+class ExtractEvents(beam.PTransform):
+    """PCollection[(Article, [TaggedMention])] -> PCollection[EventReport].
+    Counters (namespace "events"): candidates, not_happened, reports."""
+
+    def expand(self, tagged_articles):
+        return tagged_articles | "Extract" >> beam.ParDo(_ExtractFn()).with_output_types(EventReport)
+
+
+class ClusterEvents(beam.PTransform):
+    """PCollection[EventReport] -> PCollection[Event], keyed by country × month."""
+
+    def expand(self, reports):
+        merged = Metrics.counter("events", "events")
+
+        def cluster(keyed):
+            for group in cluster_reports(keyed[1]):
+                merged.inc()
+                yield merge_cluster(group)
+
+        return (
+            reports
+            | "KeyByRegionMonth" >> beam.Map(lambda r: (cluster_key(r), r))
+            | "GroupReports" >> beam.GroupByKey()
+            | "Cluster" >> beam.FlatMap(cluster).with_output_types(Event)
+        )
+
+
+class CountEvents(beam.PTransform):
+    """PCollection[Event] -> PCollection[Aggregate]: events and articles per window × place × type."""
+
+    def __init__(self, window_days: int = DEFAULT_WINDOW_DAYS):
+        super().__init__()
+        self.window_days = window_days
+
+    def expand(self, events):
+        days = self.window_days
+
+        def to_aggregate(kv) -> Aggregate:
+            (start, end, level, place, country, type_, event_type), (count, articles) = kv
+            return Aggregate(start, end, level, place, country, type_, event_type, count, articles)
+
+        return (
+            events
+            | "Cells" >> beam.FlatMap(lambda e: count_keys(e, days))
+            | "Sum" >> beam.CombinePerKey(sum_pairs)
+            | "Aggregates" >> beam.Map(to_aggregate).with_output_types(Aggregate)
+        )
+
+
+AGGREGATE_CSV_HEADER = "window_start,window_end,level,place,country,type,event_type,events,articles"
+
+
+def aggregates_csv(aggregates: Iterable[Aggregate]) -> str:
+    """The CSV summary a user opens in a spreadsheet: sorted, one line per cell."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(AGGREGATE_CSV_HEADER.split(","))
+    for a in sorted(aggregates, key=lambda a: (a.window_start, a.level, a.country or "", a.place, a.type)):
+        writer.writerow([a.window_start, a.window_end, a.level, a.place, a.country or "", a.type, a.event_type, a.events, a.articles])
+    return buffer.getvalue()
+
+
+class WriteAggregatesCsv(beam.PTransform):
+    """``<output>/aggregates.csv``: the counts as one sorted CSV (small: windows × places × types)."""
+
+    def __init__(self, output: str):
+        super().__init__()
+        self.output = output
+
+    def expand(self, aggregates):
+        output = self.output
+
+        def write(rows: List[Aggregate]) -> str:
+            from apache_beam.io.filesystems import FileSystems
+
+            path = FileSystems.join(output, "aggregates.csv")
+            with FileSystems.create(path) as handle:
+                handle.write(aggregates_csv(rows).encode("utf-8"))
+            return path
+
+        return aggregates | "AllCells" >> beam.combiners.ToList() | "WriteCsv" >> beam.Map(write)
