@@ -143,7 +143,7 @@ def test_rerun_gives_byte_identical_files_and_jsonl_matches_avro(feed: Path, avr
     out, _ = avro_run
     again = tmp_path / "again"
     _run(feed, again)
-    for kind in ("articles", "sentences", "mentions", "entities", "duplicates", "rejected"):
+    for kind in ("articles", "sentences", "mentions", "entities", "events", "aggregates", "duplicates", "rejected"):
         first = sorted((out / kind).iterdir())
         assert [p.name for p in first] == [p.name for p in sorted((again / kind).iterdir())]
         for path in first:
@@ -161,7 +161,7 @@ def test_two_worker_processes_write_the_same_files(feed: Path, avro_run, tmp_pat
         feed, parallel, "--direct_num_workers=2", "--direct_running_mode=multi_processing"
     )
     assert reconcile(parallel_counters) == reconcile(counters)
-    for kind in ("articles", "sentences", "mentions", "entities"):
+    for kind in ("articles", "sentences", "mentions", "entities", "events", "aggregates"):
         for path in sorted((out / kind).iterdir()):
             assert path.read_bytes() == (parallel / kind / path.name).read_bytes()
 
