@@ -478,22 +478,26 @@ def reading(m: TaggedMention) -> Reading:
     return (m.label, m.entity_id, m.name, m.lat, m.lon, m.country, m.admin1, m.precision)
 
 
-class CountReadings(beam.CombineFn):
-    """Votes of one surface form: reading -> count (a plain dict; merges add up)."""
+class CountValues(beam.CombineFn):
+    """value -> count in a plain dict; merges add up. Subclasses say what to extract."""
 
-    def create_accumulator(self) -> Dict[Reading, int]:
+    def create_accumulator(self) -> Dict:
         return {}
 
-    def add_input(self, accumulator, element: Reading):
+    def add_input(self, accumulator, element):
         accumulator[element] = accumulator.get(element, 0) + 1
         return accumulator
 
     def merge_accumulators(self, accumulators):
-        merged: Dict[Reading, int] = {}
+        merged: Dict = {}
         for accumulator in accumulators:
             for key, count in accumulator.items():
                 merged[key] = merged.get(key, 0) + count
         return merged
+
+
+class CountReadings(CountValues):
+    """Votes of one surface form: reading -> count."""
 
     def extract_output(self, accumulator) -> Optional[Reading]:
         return corpus_winner(accumulator)
@@ -528,22 +532,8 @@ def apply_corpus_vote(mention: TaggedMention, winners: Dict[Tuple[str, str], Rea
     )
 
 
-class UsualCountry(beam.CombineFn):
+class UsualCountry(CountValues):
     """Countries of a source's geocoded places -> the most frequent one (ties: smallest code)."""
-
-    def create_accumulator(self) -> Dict[str, int]:
-        return {}
-
-    def add_input(self, accumulator, country: str):
-        accumulator[country] = accumulator.get(country, 0) + 1
-        return accumulator
-
-    def merge_accumulators(self, accumulators):
-        merged: Dict[str, int] = {}
-        for accumulator in accumulators:
-            for country, count in accumulator.items():
-                merged[country] = merged.get(country, 0) + count
-        return merged
 
     def extract_output(self, accumulator) -> Optional[str]:
         if not accumulator:
