@@ -80,7 +80,7 @@ def build_pipeline(pipeline: beam.Pipeline, options: BatchOptions) -> None:
     unique = parked | "DropDuplicates" >> DropDuplicates(duplicates)
     stripped = unique | "StripBoilerplate" >> StripBoilerplate(boilerplate)
     segmented = stripped["articles"] | "DetectLanguage" >> DetectLanguage() | "SegmentArticles" >> SegmentArticles()
-    rejected = (read["rejected"], cleaned["rejected"], stripped["rejected"]) | "AllRejected" >> beam.Flatten()
+    dead_letters = [read["rejected"], cleaned["rejected"], stripped["rejected"]]
 
     def write(records, kind: str, schema: str, key, sort_key) -> None:
         _ = records | f"Write_{kind}" >> WriteRecords(
@@ -93,13 +93,15 @@ def build_pipeline(pipeline: beam.Pipeline, options: BatchOptions) -> None:
         entities = segmented["articles"] | "TagEntities" >> TagEntities()
         write(entities["mentions"], "mentions", "mention", lambda m: m.article_id, lambda m: (m.article_id, m.field, m.start, m.end))
         write(entities["entities"], "entities", "entity", lambda e: e.id, lambda e: e.id)
-        reports = entities["by_article"] | "ExtractEvents" >> ExtractEvents()
-        events = reports | "ClusterEvents" >> ClusterEvents()
+        extracted = entities["by_article"] | "ExtractEvents" >> ExtractEvents(with_rejected=True)
+        dead_letters += [entities["rejected"], extracted["rejected"]]
+        events = extracted["reports"] | "ClusterEvents" >> ClusterEvents()
         aggregates = events | "CountEvents" >> CountEvents(options.event_window_days)
         write(events, "events", "event", lambda e: e.id, lambda e: e.id)
         write(aggregates, "aggregates", "aggregate", lambda a: a.window_start,
               lambda a: (a.window_start, a.level, a.country or "", a.place, a.type))
         _ = aggregates | "AggregatesCsv" >> WriteAggregatesCsv(options.output)
+    rejected = tuple(dead_letters) | "AllRejected" >> beam.Flatten()
     write(duplicates, "duplicates", "duplicate", lambda d: d.origin, lambda d: (d.origin, d.duplicate_of, d.rule))
     write(rejected, "rejected", "rejected", lambda r: r.origin, lambda r: (r.origin, r.stage, r.reason, r.payload))
 
@@ -124,11 +126,15 @@ def reconcile(counters: Dict[str, Dict[str, int]]) -> Dict[str, int]:
     read_rejected = counters.get("read", {}).get("rejected", 0)
     candidates = counters.get("cleanup", {}).get("candidates", 0)
     written = counters.get("write", {})
+    # an article the entity or event stage failed on is written all the same: its dead letter
+    # is counted apart, not as an article that went missing
+    annotation_failures = counters.get("entities", {}).get("failed", 0) + counters.get("events", {}).get("failed", 0)
     return {
         "in": read_rejected + candidates,
         "out": written.get("articles", 0),
-        "rejected": written.get("rejected", 0),
+        "rejected": written.get("rejected", 0) - annotation_failures,
         "duplicates": written.get("duplicates", 0),
+        "annotation_failures": annotation_failures,
     }
 
 
@@ -145,6 +151,9 @@ def format_summary(counters: Dict[str, Dict[str, int]], seconds: float) -> str:
         f"in = out + rejected + duplicates: {totals['in']} = {totals['out']} + {totals['rejected']} + "
         f"{totals['duplicates']}  {'OK' if balanced else 'MISMATCH'}"
     )
+    if totals["annotation_failures"]:
+        lines.append(f"articles written without entities or events (see rejected/, stage entities|events): "
+                     f"{totals['annotation_failures']}")
     rate = totals["in"] / seconds if seconds > 0 else 0.0
     lines.append(f"{totals['in']} candidate articles in {seconds:.1f} s ({rate:.1f}/s)")
     return "\n".join(lines)

@@ -84,7 +84,7 @@ def test_every_candidate_is_accounted_for(avro_run) -> None:
     assert totals["in"] == totals["out"] + totals["rejected"] + totals["duplicates"]
     # 10 seed articles + 1 page + 1 wire record; rejected: empty.html, junk.html,
     # notes.docx and two bad JSONL lines; duplicate: the seed article under a tracking URL
-    assert totals == {"in": 18, "out": 12, "rejected": 5, "duplicates": 1}
+    assert totals == {"in": 18, "out": 12, "rejected": 5, "duplicates": 1, "annotation_failures": 0}
     assert len(_read(out / "articles")) == 12
     assert "in = out + rejected + duplicates: 18 = 12 + 5 + 1  OK" in format_summary(counters, 1.0)
 

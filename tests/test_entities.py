@@ -297,3 +297,44 @@ def test_seed_mentions_index_into_their_article(seed_run):
     assert {m["field"] for m in mentions} == {"text", "title"}
     for m in mentions:
         assert by_id[m["article_id"]][m["field"]][m["start"]:m["end"]] == m["text"]
+
+
+# --- dead letters ---------------------------------------------------------------------------------
+
+
+class _FlakyNlp:
+    """A stand-in pipeline whose batch call fails when one text is poisoned."""
+
+    def pipe(self, texts, batch_size=None):
+        for text in texts:
+            if "POISON" in text:
+                raise RuntimeError("tokenizer crashed")
+            yield text.split()
+
+    def __call__(self, text):
+        if "POISON" in text:
+            raise RuntimeError("tokenizer crashed")
+        return text.split()
+
+
+def test_a_failing_text_is_isolated_and_the_batch_goes_on():
+    from transforms.entities import _pipe_each
+
+    out = list(_pipe_each(_FlakyNlp(), ["un deux", "POISON ici", "trois"]))
+    assert [position for position, _ in out] == [0, 1, 2]
+    assert out[0][1] == ["un", "deux"] and out[2][1] == ["trois"]
+    assert isinstance(out[1][1], RuntimeError)
+
+
+def test_reconcile_counts_annotation_failures_apart():
+    from pipelines.batch import format_summary, reconcile
+
+    # 6 candidates: 4 written, 1 rejected by cleanup, 1 duplicate; one written article also has a
+    # dead letter from the event stage, so rejected/ holds 2 records
+    counters = {"cleanup": {"candidates": 6}, "write": {"articles": 4, "rejected": 2, "duplicates": 1},
+                "events": {"failed": 1}}
+    totals = reconcile(counters)
+    assert (totals["in"], totals["out"], totals["rejected"], totals["duplicates"]) == (6, 4, 1, 1)
+    assert totals["annotation_failures"] == 1
+    summary = format_summary(counters, 1.0)
+    assert "6 = 4 + 1 + 1  OK" in summary and "without entities or events" in summary

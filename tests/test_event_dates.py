@@ -46,3 +46,19 @@ def test_no_publication_date_no_event_date():
 
 def test_timestamps_are_accepted():
     assert event_date("Hier, un attentat.", "fr", "2020-09-18T09:30:00+00:00").date == "2020-09-17"
+
+
+def test_month_expressions_give_the_first_of_the_month():
+    assert event_date("l'assassinat de Soleimani en janvier 2020", "fr", "2020-09-13")[:2] == ("2020-01-01", "month")
+    assert event_date("près de l'aéroport en janvier, ainsi", "fr", "2020-09-13")[:2] == ("2020-01-01", "month")
+    assert event_date("en décembre dernier", "fr", "2020-09-13")[:2] == ("2019-12-01", "month")
+    assert event_date("a drone strike in January 2020", "en", "2020-09-13")[:2] == ("2020-01-01", "month")
+
+
+def test_a_day_beats_a_month():
+    assert event_date("Le 3 septembre, comme en janvier, une attaque", "fr", "2020-09-13")[:2] == ("2020-09-03", "day")
+
+
+def test_weekday_and_day_of_month_without_a_readable_month():
+    assert event_date("le lundi 14 spetembre", "fr", "2020-09-15")[:2] == ("2020-09-14", "day")
+    assert event_date("on Friday 11", "en", "2020-09-15")[:2] == ("2020-09-11", "day")

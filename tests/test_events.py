@@ -19,10 +19,13 @@ from transforms.events import (
     compatible,
     count_keys,
     did_not_happen,
+    extract_events,
     fatalities,
     find_target,
     haversine_km,
     merge_cluster,
+    only_background,
+    only_bare_plurals,
     window_of,
 )
 
@@ -40,6 +43,12 @@ from transforms.events import (
         "Trois attaques distinctes ont ciblé des infrastructures occidentales en Irak.",
         "Militants threatened to attack the embassy.",
         "L'attaque n'a été revendiquée par aucune partie.",
+        # tallies and trends sum up other reports
+        "« Il s'agit de la troisième attaque contre un convoi militaire américain en Irak au cours des dernières 24 heures ».",
+        "L'annonce sur la multiplication des attaques contre les troupes US en Irak intervient alors que la police a arrêté deux hommes.",
+        "This is the third attack on a convoy this week, officials said.",
+        # a question put in indirect speech
+        "À la question comment cela se fait-il que les attaques n'aient pas laissé de victimes, il a trouvé une réponse.",
     ],
 )
 def test_not_events_that_happened(sentence):
@@ -58,6 +67,37 @@ def test_not_events_that_happened(sentence):
 )
 def test_events_that_happened(sentence):
     assert not did_not_happen(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # the event is a cause or a memory, the sentence reports something else
+        "Le retrait est une tentative visant à apaiser la colère provoquée par l'assassinat du général Soleimani, dit-il.",
+        "Ce qui se fait sentir lorsqu'on se rappelle la scène de fuite du commandant suite au tir d'un missile Katioucha.",
+        "The ceremony marked the anniversary of the bombing.",
+    ],
+)
+def test_events_in_background_phrases_are_not_reported(sentence):
+    assert only_background(sentence, "fr" if " le " in sentence or "Le " in sentence or "Ce " in sentence else "en")
+
+
+@pytest.mark.parametrize(
+    "sentence, language",
+    [
+        # the background phrase does not hold the only event word
+        ("Des roquettes ont visé l'ambassade, en représailles à l'assassinat de Soleimani.", "fr"),
+        ("Many children were treated after Assad carried out a poisonous gas attack in Ghouta.", "en"),
+        ("Suite à une plainte, la police a arrêté deux hommes à Bagdad.", "fr"),
+    ],
+)
+def test_events_beside_background_phrases_are_kept(sentence, language):
+    assert not only_background(sentence, language)
+
+
+def test_bare_plurals_alone_are_not_an_event():
+    assert only_bare_plurals("Le calendrier avait été accéléré en raison des frappes de missiles et du coronavirus.", "fr")
+    assert not only_bare_plurals("Des frappes de missiles ont détruit un dépôt d'armes.", "fr")
 
 
 @pytest.mark.parametrize(
@@ -124,6 +164,18 @@ def test_distinct_attacks_are_not_merged(other):
     first = report("a", "2020-09-15", target="le siège de la société G4S")
     assert not compatible(first, other)
     assert len(cluster_reports([first, other])) == 2
+
+
+def test_a_report_placed_by_its_paragraph_joins_the_closest_event_in_time():
+    # "Quelques heures plus tôt, deux engins avaient ciblé lundi un convoi" (placed in Baghdad by
+    # its paragraph only) is the Diwaniyah convoy of that Monday, not the Salah ad-Din one the day before
+    salah = report("c", "2020-09-13", precision="admin1", lat=34.53, lon=43.48, admin1="IQ.18", target="un convoi américain")
+    diwaniyah = report("b", "2020-09-14", lat=31.99, lon=44.93, admin1="IQ.04", target="des convois militaires")._replace(place="Diwaniyah")
+    vague = report("a", "2020-09-14", target="un convoi d'équipement")._replace(place_scope="paragraph")
+    clusters = cluster_reports([salah, diwaniyah, vague])
+    assert sorted(sorted(r.article_id for r in c) for c in clusters) == [["a", "b"], ["c"]]
+    merged = merge_cluster(next(c for c in clusters if len(c) == 2))
+    assert merged.place == "Diwaniyah"  # the sentence's own place beats the paragraph's
 
 
 def test_reports_a_day_apart_and_a_few_km_apart_merge():
@@ -205,11 +257,11 @@ SEED_EVENTS = [
     ("2020-09-18", "REM_EXPLOS", "Hilla", (32.48, 44.42), {"634363"}),  # bombs on a US convoy near Hilla
     ("2020-09-18", "REM_EXPLOS", "Baghdad", (33.40, 44.38), {"634363"}),  # explosion in north Baghdad (al-Shaab)
 ]
-# Measured on 2026-11-26: recall 14/15 = 0.93, precision 14/23 = 0.61. The bar of issue #4 is
-# 0.9 for both; precision is not there yet (analysis sentences and past events retold with the
-# publication date), so this guards the measured level against regressions.
+# The bar of issue #4: precision and recall >= 0.9 on these. Measured on 2026-11-26 after the
+# background/tally/bare-plural rules, month dates and vague-place clustering: 15/15 matched, 15
+# extracted (precision 1.0, recall 1.0, every event with all its articles).
 MEASURED_RECALL = 0.9
-MEASURED_PRECISION = 0.6
+MEASURED_PRECISION = 0.9
 # What the seed test scores: attacks and arrests in Iraq in September 2020.
 SCORED_EVENT_TYPES = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
 
@@ -266,6 +318,12 @@ def test_seed_events_precision_and_recall(seed_output):
     print("seed events:", scores)
     assert scores["recall"] >= MEASURED_RECALL
     assert scores["precision"] >= MEASURED_PRECISION
+    assert scores["complete"] >= MEASURED_RECALL  # each event found with the articles that report it
+
+
+def test_seed_event_actors_are_not_news_agencies_or_weapons(seed_output):
+    actors = {a for e in seed_output["events"] for a in e["actors"]}
+    assert not actors & {"AFP", "EEI", "Katioucha", "Al-Hadath", "Al-Sumaria", "al-Alam"}
 
 
 def test_seed_event_reported_by_two_sites_is_one_event(seed_output):
@@ -281,3 +339,41 @@ def test_seed_outputs_events_aggregates_and_csv(seed_output):
     assert seed_output["events"] and seed_output["aggregates"]
     assert seed_output["aggregates.csv"][0] == AGGREGATE_CSV_HEADER
     assert len(seed_output["aggregates.csv"]) == len(seed_output["aggregates"]) + 1
+
+
+# --- dead letters ---------------------------------------------------------------------------------
+
+
+def _article(article_id: str, text: str):
+    from transforms.records import Article, Paragraph
+
+    return Article(id=article_id, origin=f"test://{article_id}", url=None, source="test", title=None,
+                   published="2020-09-15", language="fr", text=text,
+                   paragraphs=[Paragraph(index=0, start=0, end=len(text), language="fr", foreign=False)])
+
+
+def test_an_article_the_extractor_fails_on_becomes_a_dead_letter(monkeypatch):
+    """One article's bug lands in rejected/ (stage "events"); the others still give events."""
+    import transforms.events as events
+
+    real = events.extract_events
+
+    def flaky(article, mentions, counters=None):
+        if article.id == "bad":
+            raise ValueError("broken offsets")
+        return real(article, mentions, counters)
+
+    monkeypatch.setattr(events, "extract_events", flaky)
+    good = _article("good", "Mardi 15 septembre, un engin explosif a visé un convoi militaire.")
+    bad = _article("bad", "Mardi 15 septembre, une roquette a visé la base.")
+    with beam.Pipeline(options=PipelineOptions(["--runner=DirectRunner"])) as pipeline:
+        out = pipeline | beam.Create([(good, []), (bad, [])]) | events.ExtractEvents(with_rejected=True)
+        assert_that(out["reports"] | "Ids" >> beam.Map(lambda r: r.article_id), equal_to(["good"]), label="reports")
+        assert_that(out["rejected"] | "Dead" >> beam.Map(lambda r: (r.origin, r.stage, r.reason, r.payload)),
+                    equal_to([("test://bad", "events", "ValueError: broken offsets", "bad")]), label="rejected")
+
+
+def test_a_date_with_a_misspelt_month_still_dates_the_event():
+    text = "Selon al-Alam, le lundi 14 spetembre, deux engins piégés ont visé des convois militaires américains."
+    (found,) = extract_events(_article("a", text), [])
+    assert (found.date, found.date_precision) == ("2020-09-14", "day")

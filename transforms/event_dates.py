@@ -13,7 +13,8 @@ night ends on Y's date, the convention agencies use).
 
 Precision of the result: "day" for an explicit or relative day, "week" for
 "cette semaine"/"this week" and "la semaine dernière"/"last week" (date = the
-Monday), "approx" for "N days earlier", and "publication" when the sentence
+Monday), "approx" for "N days earlier", "month" for "en janvier 2020"/"in January"
+(date = the 1st), and "publication" when the sentence
 gives no date and the article's date stands in.
 """
 from __future__ import annotations
@@ -38,7 +39,7 @@ _PATTERNS = [
     ("night", re.compile(rf"\bdans\s+la\s+nuit\s+de\s+(?:{_WEEKDAYS_FR})\s+(?:à|a|au)\s+(?P<day>{_WEEKDAYS_FR})(?:\s+\d{{1,2}}(?:er)?\s+(?:{_MONTHS_FR}))?", re.I)),
     ("night", re.compile(rf"\b(?:overnight|during\s+the\s+night)\s+(?:from\s+)?(?:{_WEEKDAYS_EN})\s+(?:to|into)\s+(?P<day>{_WEEKDAYS_EN})", re.I)),
     ("explicit", re.compile(rf"\b(?:(?:{_WEEKDAYS_FR})\s+)?(?:le\s+)?\d{{1,2}}(?:er)?\s+(?:{_MONTHS_FR})(?:\s+\d{{4}})?", re.I)),
-    ("explicit", re.compile(rf"\b(?:(?:{_WEEKDAYS_EN}),?\s+)?(?:{_MONTHS_EN})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?", re.I)),
+    ("explicit", re.compile(rf"\b(?:(?:{_WEEKDAYS_EN}),?\s+)?(?:{_MONTHS_EN})\.?\s+\d{{1,2}}(?!\d)(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?", re.I)),
     ("explicit", re.compile(rf"\b(?:(?:{_WEEKDAYS_EN}),?\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS_EN})(?:,?\s+\d{{4}})?", re.I)),
     ("earlier", re.compile(r"\b(?P<n>\d+|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix)\s+jours?\s+plus\s+tôt", re.I)),
     ("earlier", re.compile(r"\bil\s+y\s+a\s+(?P<n>\d+|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix)\s+jours?", re.I)),
@@ -48,6 +49,10 @@ _PATTERNS = [
     ("last_week", re.compile(r"\bla\s+semaine\s+(?:dernière|derniere|passée|passee)\b|\blast\s+week\b", re.I)),
     ("relative", re.compile(r"\bavant-hier\b|\bhier\b|\baujourd['’]hui\b|\bce\s+matin\b|\bcette\s+nuit\b|\bce\s+soir\b|"
                             r"\bthe\s+day\s+before\s+yesterday\b|\byesterday\b|\btoday\b|\bthis\s+morning\b|\blast\s+night\b|\btonight\b", re.I)),
+    # "le lundi 14 spetembre" (a misspelt month) still names a weekday and a day of the month
+    ("weekday_day", re.compile(rf"\b(?P<weekday>{_WEEKDAYS_FR}|{_WEEKDAYS_EN})\s+(?P<dom>\d{{1,2}})(?:er|st|nd|rd|th)?\b", re.I)),
+    # "en janvier 2020", "en janvier dernier", "in January 2020", "last January": a month, not a day
+    ("month", re.compile(rf"\b(?:en|début|fin|mi-?|in|early|late|last)\s+(?P<month>{_MONTHS_FR}|{_MONTHS_EN})(?:\s+(?P<year>\d{{4}})|\s+dernier)?\b", re.I)),
     ("weekday", re.compile(rf"\b(?:{_WEEKDAYS_FR})\b(?!\s+\d)|\b(?:on\s+)?(?:{_WEEKDAYS_EN})\b(?!,?\s+(?:{_MONTHS_EN}|\d))", re.I)),
 ]
 
@@ -84,6 +89,38 @@ def _weekday_on_or_before(published: dt.date, weekday_name: str) -> dt.date:
     return published - dt.timedelta(days=(published.weekday() - target) % 7)
 
 
+def _weekday_day(published: dt.date, weekday_name: str, day_of_month: int) -> Optional[dt.date]:
+    """The latest day on or before publication (within ~2 months) that is this weekday and this
+    day of the month."""
+    day = _weekday_on_or_before(published, weekday_name)
+    for _ in range(10):
+        if day.day == day_of_month:
+            return day
+        day -= dt.timedelta(days=7)
+    return None
+
+
+def _month_start(published: dt.date, month_name: str, year: Optional[str]) -> Optional[dt.date]:
+    """The first day of the named month: of ``year`` when given, else the latest such month
+    on or before publication."""
+    name = month_name.lower().rstrip(".")
+    names_fr = _MONTHS_FR.split("|")
+    month = None
+    if name in names_fr:
+        month = [1, 2, 2, 3, 4, 5, 6, 7, 8, 8, 9, 10, 11, 12, 12][names_fr.index(name)]
+    else:
+        for number, full in enumerate(("january", "february", "march", "april", "may", "june", "july", "august",
+                                       "september", "october", "november", "december"), start=1):
+            if full.startswith(name[:3]):
+                month = number
+                break
+    if month is None:
+        return None
+    if year:
+        return dt.date(int(year), month, 1)
+    return dt.date(published.year if month <= published.month else published.year - 1, month, 1)
+
+
 def resolve_expression(kind: str, match: "re.Match[str]", language: str, published: dt.datetime) -> Optional[EventDate]:
     text = match.group(0)
     pub = published.date()
@@ -100,6 +137,12 @@ def resolve_expression(kind: str, match: "re.Match[str]", language: str, publish
     if kind in ("week", "last_week"):
         monday = pub - dt.timedelta(days=pub.weekday()) - dt.timedelta(days=7 if kind == "last_week" else 0)
         return EventDate(monday.isoformat(), "week", text, match.start(), match.end())
+    if kind == "weekday_day":
+        day = _weekday_day(pub, match.group("weekday"), int(match.group("dom")))
+        return EventDate(day.isoformat(), "day", text, match.start(), match.end()) if day else None
+    if kind == "month":
+        day = _month_start(pub, match.group("month"), match.group("year"))
+        return EventDate(day.isoformat(), "month", text, match.start(), match.end()) if day else None
     if kind == "weekday":
         name = re.sub(r"^on\s+", "", text, flags=re.I)
         return EventDate(_weekday_on_or_before(pub, name).isoformat(), "day", text, match.start(), match.end())
@@ -137,6 +180,6 @@ def event_date(sentence: str, language: str, published: Optional[str]) -> Option
     base = base.replace(tzinfo=None)
     dates = find_dates(sentence, language, base)
     if dates:
-        rank = {"day": 0, "week": 1, "approx": 2}
+        rank = {"day": 0, "week": 1, "approx": 2, "month": 3}
         return min(dates, key=lambda d: (rank[d.precision], d.start))
     return EventDate(base.date().isoformat(), "publication", "", -1, -1)

@@ -37,8 +37,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import os
 import re
 from collections import Counter
+from functools import lru_cache
 from typing import Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 import apache_beam as beam
@@ -47,7 +49,8 @@ from apache_beam.metrics import Metrics
 from transforms.entities import TaggedMention
 from transforms.event_dates import event_date
 from transforms.event_types import classify_event, is_event_sentence
-from transforms.records import Article
+from transforms.gazetteer import surface_key
+from transforms.records import Article, Rejected, rejected
 from transforms.segment import split_sentences
 
 MAX_DAYS_APART = 1
@@ -55,6 +58,8 @@ MAX_DAYS_APART = 1
 TYPE_REACH = 2
 # a sentence without a date takes the last date the story gave, this many sentences back at most
 DATE_REACH = 3
+# "L'attaque", "cette explosion", "the blast": a definite event word points back to one already told
+_ANAPHORIC = re.compile(r"\b(?:l['’]|cette|cet|ce|the|this)\s*(?:attaque|attentat|explosion|opération|attack|blast|bombing|assault)\b", re.IGNORECASE)
 _GENERIC_EVENT_WORD = re.compile(r"\b(?:attaque|attentat|explosion|opération|attack|blast|bombing|assault)s?\b", re.IGNORECASE)
 MAX_KM_APART = 15.0
 DEFAULT_WINDOW_DAYS = 1
@@ -99,6 +104,15 @@ _TARGET_HEADS = re.compile(
     re.IGNORECASE,
 )
 _PLACE_RANK = {"city": 0, "admin1": 1, "country": 2}
+# "ont ciblé lundi 14 septembre un convoi": the date between the verb and its object
+_LEADING_DATE = re.compile(
+    r"^(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday|\d{1,4}(?:er)?|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|"
+    r"novembre|décembre|hier|yesterday|on|le)\b\s*,?\s*)+",
+    re.IGNORECASE,
+)
+_DATA = os.path.join(os.path.dirname(__file__), "data")
+REJECTED = "rejected"
 
 
 class EventReport(NamedTuple):
@@ -197,9 +211,31 @@ _GENERIC = re.compile(
     r"^(?:[«\"“]\s*)?(?:les|des|ces)\s+(?:\w+\s+){0,1}(?:attaques|explosions|frappes|bombes|roquettes|missiles|attentats|"
     r"opérations|actions|tirs)\b|^(?:attacks|explosions|strikes|bombs|rockets|missiles)\b|"
     # a count of several attacks sums up other reports: "Trois attaques distinctes ont ciblé…"
-    r"\b(?:\d+|deux|trois|quatre|cinq|six|plusieurs|two|three|four|five|six|several)\s+(?:attaques|attentats|attacks)\b",
+    r"\b(?:\d+|deux|trois|quatre|cinq|six|plusieurs|two|three|four|five|six|several)\s+(?:attaques|attentats|embuscades|attacks|ambushes)\b|"
+    # a tally or a trend as the sentence's subject sums up other reports: "Il s'agit de la
+    # troisième attaque contre un convoi en 24 heures", "L'annonce sur la multiplication des attaques…"
+    r"^(?:[«\"“]\s*)?(?:\S+\s+){0,5}?(?:il\s+s['’]agit\s+d[eu]\s+(?:la|le|l['’])\s*\w+(?:ième|ème|e)\s+(?:attaque|attentat|explosion|frappe|tir)|"
+    r"this\s+is\s+the\s+\w+(?:th|rd|nd)\s+(?:attack|bombing|blast|strike)|"
+    r"(?:multiplication|recrudescence|série|vague|hausse|escalade|succession)\s+d(?:es|['’])\s*(?:\w+\s+)?(?:attaques|attentats|tirs|explosions|frappes)\b|"
+    r"(?:wave|series|spate|string|surge|rise|escalation)\s+of\s+(?:\w+\s+)?(?:attacks|bombings|strikes|blasts)\b)",
     re.IGNORECASE,
 )
+# A question put in indirect speech: "À la question comment cela se fait-il que les attaques…"
+_REPORTED_QUESTION = re.compile(r"\bà\s+la\s+question\b|\bse\s+fait-il\b|\best-ce\s+que\b|\bwhen\s+asked\b", re.IGNORECASE)
+# An event named as a cause, a reminder or the subject of an inquiry: background to what the
+# sentence reports ("la colère provoquée par l'assassinat de Soleimani", "suite au tir d'un
+# missile", "l'enquête sur l'usage des armes chimiques"). The phrase runs to the next comma.
+_BACKGROUND = re.compile(
+    r"\b(?:(?:à\s+)?la\s+suite\s+d(?:e|u|es|['’])|suite\s+(?:à|au|aux)|"
+    r"provoqu\w*\s+par|causé\w*\s+par|en\s+(?:représailles?|réponse|riposte)\s+(?:à|au|aux)|"
+    r"(?:on\s+)?se\s+rappel\w*|rappel\w*\s+(?:de|que)|(?:anniversaire|commémoration|mémoire)\s+d(?:e|u|es|['’])|"
+    r"following\s+the|in\s+(?:response|retaliation)\s+(?:to|for)|anniversary\s+of|recall\w*)"
+    r"[^,;:«»]*",
+    re.IGNORECASE,
+)
+# Heard, felt or seen: a witness's perception names no weapon of its own ("des témoins ont
+# entendu une explosion" after a rocket report); the sentence takes its neighbour's type.
+_PERCEIVED = re.compile(r"\b(?:entendu|entendre|ressenti|aperçu|heard|felt)\b", re.IGNORECASE)
 # A finite verb in a past tense (or "a eu lieu", "est survenue"): what happened is told in the past.
 _PAST = re.compile(
     r"\b(?:a|ont|avait|avaient|aurait|auraient|est|sont|était|étaient|a\s+été|ont\s+été|avait\s+été|"
@@ -213,11 +249,37 @@ def did_not_happen(sentence: str) -> bool:
     """Threats, denials, hypotheses, plans, questions and generic statements: not an
     event that happened."""
     stripped = sentence.strip()
-    if stripped.endswith("?") or _GENERIC.search(stripped):
+    if stripped.endswith("?") or _GENERIC.search(stripped) or _REPORTED_QUESTION.search(stripped):
         return True
     if not _PAST.search(stripped):
         return True
     return bool(_NOT_HAPPENED.search(sentence))
+
+
+# Bare plurals name a kind of event, not one: "le calendrier a été accéléré en raison des frappes
+# de missiles"
+_BARE_PLURAL = re.compile(
+    r"\b(?:des|les|de|d['’]|aux|the)?\s*(?:\w+\s+)?(?:attaques|frappes|tirs|explosions|attentats|roquettes|bombes|"
+    r"missiles|combats|affrontements|attacks|strikes|shots|explosions|bombings|rockets|bombs|missiles|clashes)"
+    r"(?:\s+(?:de|d['’]|à|au|aux|of)\s*[\w’'-]+)?",
+    re.IGNORECASE,
+)
+
+
+def only_bare_plurals(sentence: str, language: str) -> bool:
+    """True when the sentence's only event words are bare plurals: with them cut out, no
+    event trigger is left. Only used for sentences that give no date and no place."""
+    if not _BARE_PLURAL.search(sentence):
+        return False
+    return not is_event_sentence(_BARE_PLURAL.sub(" ", sentence), language)
+
+
+def only_background(sentence: str, language: str) -> bool:
+    """True when the sentence's event words all sit in background phrases: with those
+    phrases cut out, no event trigger is left."""
+    if not _BACKGROUND.search(sentence):
+        return False
+    return not is_event_sentence(_BACKGROUND.sub(" ", sentence), language)
 
 
 def fatalities(sentence: str) -> Optional[int]:
@@ -234,7 +296,7 @@ def fatalities(sentence: str) -> Optional[int]:
 def find_target(sentence: str) -> Optional[str]:
     """The noun phrase the event was aimed at, when a cue and a target head noun say so."""
     for match in _TARGET.finditer(sentence):
-        phrase = match.group("np").strip(" ,;:.")
+        phrase = _LEADING_DATE.sub("", match.group("np")).strip(" ,;:.")
         if _TARGET_HEADS.search(phrase):
             return phrase
     return None
@@ -270,6 +332,47 @@ def _article_place(mentions: Sequence[TaggedMention]) -> Optional[TaggedMention]
     return next(m for m in pool if m.entity_id == best_id)
 
 
+# "en Syrie", "au Liban", "à Beyrouth", "in Syria": a place the sentence puts the event in
+_LOCATIVE_BEFORE = re.compile(r"\b(?:en|au|aux|à|a|dans|in|at)\s*$", re.IGNORECASE)
+
+
+def _located_abroad(text: str, here: Sequence[TaggedMention], sentence_start: int) -> Optional[TaggedMention]:
+    """A place outside the article's dominant country that the sentence locates its event in
+    with a locative preposition; "l'ambassade des États-Unis" is not one, "en Syrie" is."""
+    located = [m for m in here if m.label == "LOC" and m.lat is not None
+               and _LOCATIVE_BEFORE.search(text[max(sentence_start, m.start - 12):m.start])]
+    return _best_place(located)
+
+
+@lru_cache(maxsize=None)
+def _not_actor_names() -> Dict[str, str]:
+    """Names that are never an event's actor: news media quoted as sources, weapons whose
+    acronym the tagger reads as an organisation (transforms/data/not_actors.tsv)."""
+    names: Dict[str, str] = {}
+    with open(os.path.join(_DATA, "not_actors.tsv"), encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip() and not line.startswith("#"):
+                kind, name = line.rstrip("\n").split("\t")
+                names[surface_key(name)] = kind
+    return names
+
+
+# "selon l'AFP", "a indiqué à l'AFP", "la chaîne Al-Ikhbariya", "according to Reuters"
+_SOURCE_BEFORE = re.compile(
+    r"\b(?:selon|d['’]après|indiqué\s+à|déclaré\s+à|confié\s+à|rapporté|cité\w*\s+par|chaîne|agence|canal|"
+    r"télévision|journal|quotidien|site|média|according\s+to|told|reported\s+by|agency|channel|newspaper)"
+    r"(?:\s+[\w’'-]+){0,4}\s*$",
+    re.IGNORECASE,
+)
+
+
+def is_not_actor(mention: TaggedMention, text: str, sentence_start: int) -> bool:
+    """A news medium quoted as the source, or a weapon: not who acted."""
+    if surface_key(mention.name) in _not_actor_names() or surface_key(text[mention.start:mention.end]) in _not_actor_names():
+        return True
+    return bool(_SOURCE_BEFORE.search(text[max(sentence_start, mention.start - 40):mention.start]))
+
+
 def extract_events(article: Article, mentions: Sequence[TaggedMention], counters: Optional[Counter] = None) -> List[EventReport]:
     """The event reports of one article (pure: the DoFn only counts and emits)."""
     counters = counters if counters is not None else Counter()
@@ -282,7 +385,8 @@ def extract_events(article: Article, mentions: Sequence[TaggedMention], counters
     for index, paragraph, start, end in article_sentences(article):
         sentence = article.text[start:end]
         if is_event_sentence(sentence, language):
-            candidates.append((index, paragraph, start, end, classify_event(sentence, language)))
+            guess = None if _PERCEIVED.search(sentence) else classify_event(sentence, language)
+            candidates.append((index, paragraph, start, end, guess))
     # "Le 3 septembre, une attaque a visé le siège de G4S." names no weapon: it takes the type
     # of the nearest typed report within TYPE_REACH sentences of the same article
     typed = [(c[0], c[4]) for c in candidates if c[4] is not None]
@@ -296,27 +400,37 @@ def extract_events(article: Article, mentions: Sequence[TaggedMention], counters
             near = [(abs(i - index), i < index, g) for i, g in typed if abs(i - index) <= TYPE_REACH]
             if not near:
                 continue
-            guess = min(near, key=lambda n: (n[0], n[1]))[2]
+            backward = bool(_ANAPHORIC.search(sentence))
+            guess = min(near, key=lambda n: (n[0], n[1] != backward))[2]
             guess = guess._replace(confidence=round(guess.confidence * 0.7, 4), method="neighbour")
         counters["candidates"] += 1
         if did_not_happen(sentence):
             counters["not_happened"] += 1
             continue
+        if only_background(sentence, language):
+            counters["background"] += 1
+            continue
         here = [m for m in in_text if start <= m.start < end]
         p_start, p_end = paragraphs[paragraph]
         place, scope = _best_place(here, country), "sentence"
+        if place is None:
+            place = _located_abroad(article.text, here, start)
         if place is None:
             place, scope = _best_place([m for m in in_text if p_start <= m.start < p_end], country), "paragraph"
         if place is None:
             place, scope = fallback, "article"
         when = event_date(sentence, language, article.published)
+        if (when is None or when.precision == "publication") and not any(m.label == "LOC" for m in here) \
+                and only_bare_plurals(sentence, language):
+            counters["not_happened"] += 1
+            continue
         # the story's reference time carries forward: "Le 3 septembre, une attaque a visé G4S.
         # Une frappe de missile a ciblé le siège de G4S…" is one day, not the publication day
-        if when is not None and when.precision != "publication":
+        if when is not None and when.precision not in ("publication", "month"):
             narrative_date = (index, when)
         elif when is not None and narrative_date and index - narrative_date[0] <= DATE_REACH:
             when = narrative_date[1]._replace(precision="narrative", start=-1, end=-1)
-        actors = sorted({m.name for m in here if m.label in ("ORG", "PER")})
+        actors = sorted({m.name for m in here if m.label in ("ORG", "PER") and not is_not_actor(m, article.text, start)})
         target = find_target(sentence)
         confidence = guess.confidence * (1.0 if scope == "sentence" else 0.8 if scope == "paragraph" else 0.6)
         reports.append(
@@ -354,7 +468,14 @@ _STOP = {"un", "une", "des", "le", "la", "les", "l", "d", "du", "de", "the", "a"
 
 
 def _words(phrase: Optional[str]) -> set:
-    return {w for w in re.findall(r"\w+", (phrase or "").lower()) if w not in _STOP and len(w) > 2}
+    """Content words, singular: "des convois" and "un convoi" share one."""
+    words = (w for w in re.findall(r"\w+", (phrase or "").lower()) if w not in _STOP and len(w) > 2)
+    return {w[:-1] if len(w) > 4 and w[-1] in "sx" else w for w in words}
+
+
+def _vague(report: EventReport) -> bool:
+    """Placed only by its paragraph or article, not by its own sentence."""
+    return report.place_scope in ("paragraph", "article")
 
 
 def compatible(a: EventReport, b: EventReport) -> bool:
@@ -368,6 +489,11 @@ def compatible(a: EventReport, b: EventReport) -> bool:
         return False
     if "country" in (a.place_precision, b.place_precision):
         if a.country != b.country or days != 0:
+            return False
+    elif _vague(a) or _vague(b):
+        # "Quelques heures plus tôt, deux engins explosifs avaient ciblé un convoi" takes its
+        # paragraph's city; the same convoy placed in Diwaniyah by another site is one event
+        if a.country != b.country:
             return False
     elif "admin1" in (a.place_precision, b.place_precision):
         if not a.admin1 or a.admin1 != b.admin1:
@@ -383,19 +509,31 @@ def cluster_reports(reports: Iterable[EventReport]) -> List[List[EventReport]]:
     """Greedy clustering of one key's reports, in a deterministic order."""
     ordered = sorted(reports, key=lambda r: (r.date or "", r.type, r.article_id, r.sentence_index))
     clusters: List[List[EventReport]] = []
-    for report in ordered:
+    # reports placed by their own sentence first; a report placed only by its paragraph or
+    # article then joins the compatible cluster closest in time (not merely the first one)
+    for report in (r for r in ordered if not _vague(r)):
         for cluster in clusters:
             if all(compatible(report, member) for member in cluster):
                 cluster.append(report)
                 break
         else:
             clusters.append([report])
+    for report in (r for r in ordered if _vague(r)):
+        fits = [(min(_days_apart(report.date, m.date) or 0 for m in cluster), -len(cluster), position)
+                for position, cluster in enumerate(clusters) if all(compatible(report, member) for member in cluster)]
+        if fits:
+            clusters[min(fits)[2]].append(report)
+        else:
+            clusters.append([report])
     return clusters
 
 
 def _most_specific(cluster: Sequence[EventReport]) -> EventReport:
-    return min(cluster, key=lambda r: (_PLACE_RANK.get(r.place_precision or "country", 3),
-                                       {"sentence": 0, "paragraph": 1, "article": 2}.get(r.place_scope or "article", 3),
+    # a place the report's own sentence gives beats a finer one borrowed from its paragraph
+    # (a country named in the sentence is no finer than its paragraph's city)
+    return min(cluster, key=lambda r: ({"sentence": 0, "paragraph": 1, "article": 2}.get(r.place_scope or "article", 3)
+                                       if r.place_precision != "country" else 2,
+                                       _PLACE_RANK.get(r.place_precision or "country", 3),
                                        r.article_id, r.sentence_index))
 
 
@@ -404,7 +542,7 @@ def merge_cluster(cluster: Sequence[EventReport]) -> Event:
     first = min(cluster, key=lambda r: (r.article_id, r.sentence_index))
     event_id = hashlib.blake2b(f"{first.article_id}#{first.sentence_index}".encode(), digest_size=10).hexdigest()
     placed = _most_specific(cluster)
-    dated = min(cluster, key=lambda r: ({"day": 0, "narrative": 1, "week": 2, "approx": 3, "publication": 4}.get(r.date_precision or "", 5),
+    dated = min(cluster, key=lambda r: ({"day": 0, "narrative": 1, "week": 2, "approx": 3, "month": 4, "publication": 5}.get(r.date_precision or "", 6),
                                         r.date or "", r.article_id))
     targets = Counter(r.target for r in cluster if r.target)
     tolls = [r.fatalities for r in cluster if r.fatalities is not None]
@@ -468,23 +606,46 @@ def sum_pairs(pairs: Iterable[Tuple[int, int]]) -> Tuple[int, int]:
 
 class _ExtractFn(beam.DoFn):
     def __init__(self):
-        self.counters = {name: Metrics.counter("events", name) for name in ("candidates", "not_happened", "reports")}
+        self.counters = {name: Metrics.counter("events", name)
+                         for name in ("candidates", "not_happened", "background", "reports", "failed")}
 
     def process(self, tagged: Tuple[Article, List[TaggedMention]]) -> Iterator[EventReport]:
         article, mentions = tagged
         counts: Counter = Counter()
-        reports = extract_events(article, mentions, counts)
+        try:
+            reports = extract_events(article, mentions, counts)
+        except Exception as error:  # noqa: BLE001 - one article's bug must not kill the job
+            # the article is written all the same; its dead letter says why it has no events
+            self.counters["failed"].inc()
+            reason = f"{type(error).__name__}: {error}"[:300]
+            yield beam.pvalue.TaggedOutput(REJECTED, rejected(article.origin, "events", reason, article.id))
+            return
         for name, value in counts.items():
             self.counters[name].inc(value)
         yield from reports
 
 
 class ExtractEvents(beam.PTransform):
-    """PCollection[(Article, [TaggedMention])] -> PCollection[EventReport].
-    Counters (namespace "events"): candidates, not_happened, reports."""
+    """PCollection[(Article, [TaggedMention])] -> PCollection[EventReport], with a
+    ``rejected`` side output (stage "events") for an article the extractor failed on.
+    Counters (namespace "events"): candidates, not_happened, background, reports, failed.
+
+    ``ExtractEvents(with_rejected=True)`` returns {"reports", "rejected"}; by default it
+    returns the reports only."""
+
+    def __init__(self, with_rejected: bool = False):
+        super().__init__()
+        self._with_rejected = with_rejected
 
     def expand(self, tagged_articles):
-        return tagged_articles | "Extract" >> beam.ParDo(_ExtractFn()).with_output_types(EventReport)
+        outputs = tagged_articles | "Extract" >> beam.ParDo(_ExtractFn()).with_outputs(REJECTED, main="reports")
+        reports = outputs.reports
+        reports.element_type = EventReport
+        failed = outputs[REJECTED]
+        failed.element_type = Rejected
+        if self._with_rejected:
+            return {"reports": reports, "rejected": failed}
+        return reports
 
 
 class ClusterEvents(beam.PTransform):
