@@ -299,3 +299,15 @@ def test_languaged_article_uses_row_coder():
     assert list(decoded.paragraph_languages) == ["fr", None]
     assert list(decoded.foreign) == [False, True]
     assert decoded.language is None
+
+
+def test_function_words_spare_langdetect_only_when_plain():
+    from transforms.language import plainly_in
+
+    french = "Le convoi a été touché par une bombe dans le quartier, selon les sources de la police."
+    assert plainly_in(french, "fr")
+    # a foreign quote, a Spanish paragraph, a short caption: langdetect decides
+    assert not plainly_in("The embassy was hit by two rockets, said the officials of the coalition.", "fr")
+    assert not plainly_in("El convoy fue atacado por una bomba en la carretera de la ciudad que está al norte.", "fr")
+    assert not plainly_in("Photo : AFP", "fr")
+    assert not plainly_in(french, "de")  # no function-word list: always asks langdetect
