@@ -1,6 +1,7 @@
 """Throughput and memory of the batch job, measured in one run.
 
     python -m benchmarks.throughput [--pages 5000] [--scale 4] [--repeats 1] [--skip_loop]
+    python -m benchmarks.throughput --whole [--pages 1000] [--repeats 3]
 
 1. Builds a corpus of --pages HTML pages from the extraction benchmark's 181
    real news pages (../shared/data/extraction/html): each copy gets its own
@@ -18,6 +19,10 @@
    Peak RSS is sampled every 0.2 s over each process tree: the launcher (the
    DirectRunner driver), the SDK workers together, and each worker alone.
    ``--skip_loop`` runs only the Beam side (a memory check: no ratio).
+   ``--whole`` instead compares the whole batch job (cleanup → entities →
+   events → counts) with its NER stage alone (``benchmarks.ner_stage``:
+   ``TagEntities`` over the articles the whole job wrote), same runner and
+   workers, back to back in each repeat; writes results/whole-vs-ner.json.
 3. Prints articles/s, the Beam/loop ratio (median over --repeats) and peak
    RSS at 1× and --scale×, and writes benchmarks/results/throughput.json
    (or --results).
@@ -135,6 +140,54 @@ def beam_command(corpus: pathlib.Path, output: pathlib.Path, workers: int) -> Li
     ]
 
 
+def whole_command(corpus: pathlib.Path, output: pathlib.Path, workers: int) -> List[str]:
+    """The whole batch job: cleanup → entities → events → counts → writers."""
+    return [part for part in beam_command(corpus, output, workers) if part != "--skip_entities"]
+
+
+def ner_command(articles: pathlib.Path, workers: int) -> List[str]:
+    """The NER stage alone (TagEntities) over the articles the whole job cleaned."""
+    return [
+        sys.executable, "-m", "benchmarks.ner_stage", "--articles", str(articles),
+        "--runner", "DirectRunner", f"--direct_num_workers={workers}", "--direct_running_mode=multi_processing",
+    ]
+
+
+def whole_versus_ner(args) -> int:
+    """Whole pipeline vs its NER stage alone, in one run, on the same articles (issue #4's bar:
+    >= 0.8x). Each repeat runs both jobs back to back; the ratio is the median of the repeats."""
+    corpus = build_corpus(args.data, args.pages, args.workdir / f"corpus-{args.pages}")
+    runs: Dict[str, List[Dict[str, float]]] = {"whole": [], "ner": []}
+    for repeat in range(args.repeats):
+        whole_out = args.workdir / "out-whole"
+        whole = measure(whole_command(corpus, whole_out, args.workers))
+        # the NER job tags exactly the articles the whole job wrote
+        ner = measure(ner_command(whole_out / "articles", args.workers))
+        for name, result in (("whole", whole), ("ner", ner)):
+            runs[name].append(result)
+            print(f"[{repeat + 1}/{args.repeats}] {name:<5} {result['articles']} articles in {result['seconds']:.1f} s = "
+                  f"{result['articles_per_s']:.2f}/s, peak RSS {result['peak_rss_mb']:.0f} MB", flush=True)
+    ratios = [w["articles_per_s"] / n["articles_per_s"] for w, n in zip(runs["whole"], runs["ner"])]
+    report = {
+        "pages": args.pages,
+        "workers": args.workers,
+        "cpu_count": os.cpu_count(),
+        "whole_articles_per_s": statistics.median(r["articles_per_s"] for r in runs["whole"]),
+        "ner_articles_per_s": statistics.median(r["articles_per_s"] for r in runs["ner"]),
+        "whole_over_ner": statistics.median(ratios),
+        "ratios": ratios,
+        "runs": runs,
+    }
+    print()
+    print(f"NER stage alone (TagEntities, {args.workers} w)  {report['ner_articles_per_s']:8.2f} articles/s")
+    print(f"whole pipeline ({args.workers} w)                {report['whole_articles_per_s']:8.2f} articles/s")
+    print(f"whole / NER stage                     {report['whole_over_ner']:8.2f}x   (bar: >= 0.8x; "
+          f"repeats: {', '.join(f'{r:.2f}' for r in ratios)})")
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    args.results.write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
 def loop_command(corpus: pathlib.Path, output: pathlib.Path) -> List[str]:
     return [sys.executable, "-m", "benchmarks.plain_loop", "--input", str(corpus), "--output", str(output)]
 
@@ -148,11 +201,18 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--workdir", type=pathlib.Path, default=pathlib.Path(tempfile.gettempdir()) / "newsfeed-bench")
     parser.add_argument("--skip_loop", action="store_true", help="run only the Beam side (memory check, no ratio)")
-    parser.add_argument("--results", type=pathlib.Path, default=RESULTS / "throughput.json")
+    parser.add_argument("--results", type=pathlib.Path, default=None,
+                        help="results file (default: results/throughput.json, results/whole-vs-ner.json with --whole)")
+    parser.add_argument("--whole", action="store_true",
+                        help="whole pipeline (with entities and events) vs its NER stage alone, instead of beam vs loop")
     args = parser.parse_args()
     if not (args.data / "ground-truth.json").exists():
         print(f"extraction data not found at {args.data} (pass --data)", file=sys.stderr)
         return 2
+    if args.whole:
+        args.results = args.results or RESULTS / "whole-vs-ner.json"
+        return whole_versus_ner(args)
+    args.results = args.results or RESULTS / "throughput.json"
 
     corpus = build_corpus(args.data, args.pages, args.workdir / f"corpus-{args.pages}")
     runs: Dict[str, List[Dict[str, float]]] = {"loop": [], "beam": []}

@@ -14,9 +14,10 @@ Cost: langdetect's work is a char-by-char normalisation of the text plus up to
 cap, vs ~4.9 ms on a 5,000-char article uncapped; a 6-paragraph article costs
 ~6 ms in all (one call for the article, one per long-enough paragraph).
 Loading the profiles costs ~0.7 s once per process (DoFn.setup). A French or English
-paragraph whose function words plainly show the article's language (``plainly_in``)
-skips its langdetect call: on 199 benchmark articles (4,470 paragraphs) that took
-detection from 47 to 17 ms an article with not one paragraph labelled differently.
+paragraph (or article sample) whose function words plainly show its language
+(``plainly_in``) skips its langdetect call: on 199 benchmark articles (4,470
+paragraphs) that took detection 4.6x faster in one run (91 -> 20 ms an article on a
+busy machine), with not one article or paragraph labelled differently.
 """
 from __future__ import annotations
 
@@ -176,7 +177,11 @@ def plainly_in(paragraph: str, language: Optional[str]) -> bool:
 
 def _article_languages(paragraphs: List[str], declared: Optional[str]):
     """As detect_article_languages, with a leading flag: was the article language detected."""
-    detected_article = detect_language(article_sample(paragraphs))
+    sample = article_sample(paragraphs)
+    # the same function-word test spares the article's own langdetect call: a sample that is
+    # plainly French (or English) is, and so are its plain paragraphs below
+    plain = next((code for code in _FUNCTION_WORDS if plainly_in(sample, code)), None)
+    detected_article = plain or detect_language(sample)
     article_language = detected_article or normalize_code(declared)
     languages: List[Optional[str]] = []
     foreign: List[bool] = []
