@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FORMAT ?= avro
 
-.PHONY: install run test bench-extraction bench-throughput bench-ner bench-events train-event-types clean
+.PHONY: install run test runners bench-extraction bench-throughput bench-ner bench-events train-event-types clean
 
 $(STAMP): requirements.txt requirements-dev.txt setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,12 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m pipelines.batch --input 'sample/seed/*.txt' --input 'sample/html/*.htm*' --input 'sample/feeds/*.jsonl' --output out --format $(FORMAT)
 
-test: $(STAMP)
+# the suite includes the runner and Kafka tests (markers prism, flink, kafka): their binaries,
+# jars and distributions are fetched first by the project's own scripts (cached in .cache/)
+test: $(STAMP) runners
 	$(BIN)/python -m pytest
+
+runners: prism kafka-setup flink-setup
 
 bench-extraction: $(STAMP)
 	$(BIN)/python -m benchmarks.extraction
@@ -41,3 +45,52 @@ train-event-types: $(STAMP)
 
 clean:
 	rm -rf out build *.egg-info .pytest_cache
+
+# --- issue #5: local runners and Kafka (caches under .cache/, gitignored) ---
+.PHONY: prism kafka-setup kafka-start kafka-stop
+KAFKA_PORT ?= 9092
+
+# Beam's Prism runner binary -> .cache/bin/prism (Go module proxy; idempotent)
+prism:
+	bash scripts/build_prism.sh
+
+# Kafka broker jars from Maven Central -> .cache/kafka/<version>/libs (idempotent)
+kafka-setup:
+	bash deploy/kafka/fetch.sh
+
+# a single-node KRaft broker on 127.0.0.1:$(KAFKA_PORT), data in $${TMPDIR:-/tmp}/newsfeed-kafka-$(KAFKA_PORT)
+kafka-start: kafka-setup
+	bash deploy/kafka/start.sh --port $(KAFKA_PORT)
+
+kafka-stop:
+	bash deploy/kafka/stop.sh --port $(KAFKA_PORT)
+
+# --- Flink runner (deploy/flink/; jars and a Flink 1.19 distribution cached under .cache/flink) ---
+.PHONY: flink-setup flink-run-local flink-cluster-start flink-cluster-stop flink-run-cluster test-flink
+FLINK_REST_PORT ?= 8081
+FLINK_JOB_SERVER_JAR = $(shell bash -c 'source deploy/flink/env.sh && echo $$FLINK_JOB_SERVER_JAR')
+FLINK_OPTS = --runner FlinkRunner --flink_version 1.19 --flink_job_server_jar $(FLINK_JOB_SERVER_JAR) --parallelism 2
+SAMPLE_INPUTS = --input 'sample/seed/*.txt' --input 'sample/html/*.htm*' --input 'sample/feeds/*.jsonl'
+
+# Beam's Flink job server (Maven Central) + Flink distribution (PyPI); idempotent
+flink-setup:
+	bash deploy/flink/fetch.sh
+
+# the batch job on an embedded Flink mini-cluster (inside the job-server JVM) -> out/flink-local
+flink-run-local: $(STAMP) flink-setup
+	$(BIN)/python -m pipelines.batch $(SAMPLE_INPUTS) --output out/flink-local --format $(FORMAT) $(FLINK_OPTS) --flink_master '[local]'
+
+# JobManager + TaskManager (2 slots) on 127.0.0.1:$(FLINK_REST_PORT)
+flink-cluster-start: flink-setup
+	bash deploy/flink/start-cluster.sh --rest-port $(FLINK_REST_PORT)
+
+flink-cluster-stop:
+	bash deploy/flink/stop-cluster.sh --rest-port $(FLINK_REST_PORT)
+
+# the batch job submitted to the session cluster (SDK harness in this process: LOOPBACK) -> out/flink-cluster
+flink-run-cluster: $(STAMP) flink-setup
+	$(BIN)/python -m pipelines.batch $(SAMPLE_INPUTS) --output out/flink-cluster --format $(FORMAT) $(FLINK_OPTS) --flink_master localhost:$(FLINK_REST_PORT) --environment_type LOOPBACK
+
+# parity test: DirectRunner = Flink embedded = Flink session cluster (starts/stops its own cluster)
+test-flink: $(STAMP) flink-setup
+	$(BIN)/python -m pytest -m flink

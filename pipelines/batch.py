@@ -16,7 +16,8 @@ import time
 from typing import Dict, List, Optional, Sequence
 
 import apache_beam as beam
-from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions
+from apache_beam.coders.row_coder import RowCoder
+from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions, StandardOptions
 
 from transforms.boilerplate import DEFAULT_MIN_ARTICLES, LearnBoilerplate, StripBoilerplate
 from transforms.checkpoint import CheckpointToFiles
@@ -159,6 +160,38 @@ def format_summary(counters: Dict[str, Dict[str, int]], seconds: float) -> str:
     return "\n".join(lines)
 
 
+class _OpaqueRowCoder(RowCoder):
+    """RowCoder, declared to the runner as an opaque Python coder (same bytes).
+
+    The records' annotations are strings (``from __future__ import annotations``), so
+    Beam gives every field the ``pythonsdk_any`` logical type, encoded with
+    FastPrimitivesCoder. A Java runner (Flink's job server) knows ``beam:coder:row:v1``
+    and decodes such rows itself between stages, which fails (ArrayIndexOutOfBounds /
+    EOFException in PaneInfoCoder / RowCoderGenerator). Declared as a pickled Python
+    coder, the rows cross the runner as length-prefixed bytes.
+    """
+
+    def to_runner_api_parameter(self, context):
+        return beam.coders.Coder.to_runner_api_parameter(self, context)
+
+    def as_deterministic_coder(self, step_label, error_message=None):
+        return self if self.is_deterministic() else type(self)(self.schema, error_message or step_label)
+
+
+_JAVA_DECODING_RUNNERS = {"FlinkRunner", "PortableRunner"}
+
+
+def _rows_opaque_to_java_runners(options: PipelineOptions) -> None:
+    """Guard: on Flink/portable runners, registered RowCoder records use _OpaqueRowCoder."""
+    runner = options.view_as(StandardOptions).runner
+    if not isinstance(runner, str) or runner.rsplit(".", 1)[-1] not in _JAVA_DECODING_RUNNERS:
+        return
+    registered = getattr(beam.coders.registry, "_coders", {})
+    for record_type, coder_class in list(registered.items()):
+        if coder_class is RowCoder:
+            beam.coders.registry.register_coder(record_type, _OpaqueRowCoder)
+
+
 def run(argv: Optional[Sequence[str]] = None, save_main_session: bool = True):
     """Runs the job; returns (PipelineResult, counters)."""
     options = PipelineOptions(argv)
@@ -172,6 +205,7 @@ def run(argv: Optional[Sequence[str]] = None, save_main_session: bool = True):
         raise SystemExit(f"--num_shards must be at least 1, got {batch.num_shards}")
     prepare_output(batch.output, RECORD_KINDS)
     started = time.monotonic()
+    _rows_opaque_to_java_runners(options)
     pipeline = beam.Pipeline(options=options)
     build_pipeline(pipeline, batch)
     result = pipeline.run()
