@@ -21,12 +21,15 @@ clusters that keep their ids (``--cluster_ttl_days``). Counts per
 ``--early_firing_seconds`` of processing time), on time, and once per late article
 up to ``--allowed_lateness_hours``; panes accumulate, and every aggregate names its
 pane (pane_index, timing EARLY/ON_TIME/LATE, is_last) so consumers replace older
-counts. Later articles are dropped from the counts and listed in too_late/.
+counts; after a restore from a checkpoint (Flink) pane indices start over, so the
+final snapshot is the pane written last, kept under latest/. Later articles are dropped from the counts and listed in too_late/.
 
 Output, one file per window × pane (names depend on window and pane only):
 
     <output>/aggregates/<start>--<end>/pane-<index>-<timing>.<fmt>   StreamAggregate (schemas/stream_aggregate.avsc), snapshot
     <output>/events/<start>--<end>/pane-…                            Event, latest version of events updated in the window
+    <output>/latest/{aggregates,events}/<start>--<end>.<fmt>         the window's last pane written: its final
+                                                                      snapshot once the job has ended
     <output>/duplicates/…, rejected/…, too_late/…                    append-only, windows of processing time
 
 A progress line is logged every ``--progress_every`` articles or minute. On the
@@ -205,11 +208,11 @@ def write_outputs(outputs: Dict[str, beam.PCollection], options: StreamOptions) 
     fmt, out = output_format(options), output_dir(options)
     window = (options.window_minutes, options.allowed_lateness_hours, options.early_firing_seconds)
     _ = outputs["aggregate_panes"] | "WriteAggregates" >> WritePaneFiles(
-        out, "aggregates", "stream_aggregate", lambda a: (a.level, a.country or "", a.place, a.type), fmt)
+        out, "aggregates", "stream_aggregate", lambda a: (a.level, a.country or "", a.place, a.type), fmt, latest=True)
     _ = (
         outputs["events"]
         | "EventsPerPane" >> LatestEventsInWindows(*window)
-        | "WriteEvents" >> WritePaneFiles(out, "events", "event", lambda e: e.id, fmt)
+        | "WriteEvents" >> WritePaneFiles(out, "events", "event", lambda e: e.id, fmt, latest=True)
     )
     for kind, schema, element_type, sort_key in (
         ("duplicates", "duplicate", Duplicate, lambda d: (d.origin, d.duplicate_of, d.rule)),
