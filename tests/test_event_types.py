@@ -315,7 +315,15 @@ def test_artefact_is_small_and_holds_no_pickle():
     assert os.path.getsize(et.MODEL_PATH) < 5 * 1024 * 1024
     with zipfile.ZipFile(et.MODEL_PATH) as archive:
         names = archive.namelist()
-        assert set(names) == {"model.json", "coef.npy", "intercept.npy", "word_idf.npy", "char_idf.npy"}
+        meta = json.loads(archive.read("model.json"))
+        assert meta["format"] == 2
+        assert [view["kind"] for view in meta["views"]] == ["words", "chars", "parse", "sentence"]
+        expected = {"model.json", "meta_coef.npy", "meta_intercept.npy"}
+        for i, view in enumerate(meta["views"]):
+            expected |= {f"view{i}_coef.npy", f"view{i}_intercept.npy"}
+            if view["vocabulary"] is not None:
+                expected.add(f"view{i}_idf.npy")
+        assert set(names) == expected
         for name in names:
             if name.endswith(".npy"):
                 import io
@@ -342,7 +350,8 @@ def test_model_loads_once_per_process_across_threads():
         "print(sorted(set(out)), dict(sorted(et.LOAD_COUNTS.items())))\n"
     )
     run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
-    assert run.stdout.strip() == "['ART_MISS_ATTACK', 'REM_EXPLOS'] {'lexicon': 1, 'model': 1, 'types': 1}"
+    expected = "{'encoder': 1, 'lexicon': 1, 'model': 1, 'parser': 1, 'types': 1}"
+    assert run.stdout.strip() == "['ART_MISS_ATTACK', 'REM_EXPLOS'] " + expected
 
 
 def test_load_model_returns_the_cached_instance():

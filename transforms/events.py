@@ -48,7 +48,7 @@ from apache_beam.metrics import Metrics
 
 from transforms.entities import TaggedMention
 from transforms.event_dates import event_date
-from transforms.event_types import classify_event, is_event_sentence
+from transforms.event_types import TypeGuess, classify_event, is_event_sentence
 from transforms.gazetteer import surface_key
 from transforms.records import Article, Rejected, rejected
 from transforms.segment import split_sentences
@@ -381,32 +381,44 @@ def extract_events(article: Article, mentions: Sequence[TaggedMention], counters
     paragraphs = {p.index: (p.start, p.end) for p in article.paragraphs}
     country = dominant_country(in_text)
     fallback = _article_place([m for m in in_text if m.country == country])
-    candidates = []
-    for index, paragraph, start, end in article_sentences(article):
-        sentence = article.text[start:end]
-        if is_event_sentence(sentence, language):
-            guess = None if _PERCEIVED.search(sentence) else classify_event(sentence, language)
-            candidates.append((index, paragraph, start, end, guess))
-    # "Le 3 septembre, une attaque a visé le siège de G4S." names no weapon: it takes the type
-    # of the nearest typed report within TYPE_REACH sentences of the same article
-    typed = [(c[0], c[4]) for c in candidates if c[4] is not None]
+    candidates = [(index, paragraph, start, end) for index, paragraph, start, end in article_sentences(article)
+                  if is_event_sentence(article.text[start:end], language)]
+    guesses: Dict[int, Optional[TypeGuess]] = {}
+
+    def guess_at(position: int) -> Optional[TypeGuess]:
+        """The type of candidate ``position``, classified on first use only: the English model
+        costs ~10 ms a sentence, and most event-word sentences fail the cheap rules first."""
+        if position not in guesses:
+            _, _, c_start, c_end = candidates[position]
+            text = article.text[c_start:c_end]
+            guesses[position] = None if _PERCEIVED.search(text) else classify_event(text, language)
+        return guesses[position]
+
     reports: List[EventReport] = []
     narrative_date = None  # (sentence index, EventDate) of the last event sentence that gave a date
-    for index, paragraph, start, end, guess in candidates:
+    for position, (index, paragraph, start, end) in enumerate(candidates):
         sentence = article.text[start:end]
-        if guess is None and not _GENERIC_EVENT_WORD.search(sentence):
-            continue
-        if guess is None:
-            near = [(abs(i - index), i < index, g) for i, g in typed if abs(i - index) <= TYPE_REACH]
-            if not near:
-                continue
-            backward = bool(_ANAPHORIC.search(sentence))
-            guess = min(near, key=lambda n: (n[0], n[1] != backward))[2]
-            guess = guess._replace(confidence=round(guess.confidence * 0.7, 4), method="neighbour")
         counters["candidates"] += 1
         if did_not_happen(sentence):
             counters["not_happened"] += 1
             continue
+        guess = guess_at(position)
+        if guess is None and not _GENERIC_EVENT_WORD.search(sentence):
+            counters["untyped"] += 1
+            continue
+        if guess is None:
+            # "Le 3 septembre, une attaque a visé le siège de G4S." names no weapon: it takes the
+            # type of the nearest typed report within TYPE_REACH sentences of the same article
+            near = [(abs(candidates[other][0] - index), candidates[other][0] < index, guess_at(other))
+                    for other in range(len(candidates))
+                    if other != position and abs(candidates[other][0] - index) <= TYPE_REACH]
+            near = [n for n in near if n[2] is not None]
+            if not near:
+                counters["untyped"] += 1
+                continue
+            backward = bool(_ANAPHORIC.search(sentence))
+            guess = min(near, key=lambda n: (n[0], n[1] != backward))[2]
+            guess = guess._replace(confidence=round(guess.confidence * 0.7, 4), method="neighbour")
         if only_background(sentence, language):
             counters["background"] += 1
             continue
@@ -607,7 +619,7 @@ def sum_pairs(pairs: Iterable[Tuple[int, int]]) -> Tuple[int, int]:
 class _ExtractFn(beam.DoFn):
     def __init__(self):
         self.counters = {name: Metrics.counter("events", name)
-                         for name in ("candidates", "not_happened", "background", "reports", "failed")}
+                         for name in ("candidates", "not_happened", "untyped", "background", "reports", "failed")}
 
     def process(self, tagged: Tuple[Article, List[TaggedMention]]) -> Iterator[EventReport]:
         article, mentions = tagged
@@ -628,7 +640,8 @@ class _ExtractFn(beam.DoFn):
 class ExtractEvents(beam.PTransform):
     """PCollection[(Article, [TaggedMention])] -> PCollection[EventReport], with a
     ``rejected`` side output (stage "events") for an article the extractor failed on.
-    Counters (namespace "events"): candidates, not_happened, background, reports, failed.
+    Counters (namespace "events"): candidates (sentences with an event word), not_happened,
+    untyped, background, reports, failed.
 
     ``ExtractEvents(with_rejected=True)`` returns {"reports", "rejected"}; by default it
     returns the reports only."""
