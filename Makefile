@@ -94,3 +94,13 @@ flink-run-cluster: $(STAMP) flink-setup
 # parity test: DirectRunner = Flink embedded = Flink session cluster (starts/stops its own cluster)
 test-flink: $(STAMP) flink-setup
 	$(BIN)/python -m pytest -m flink
+
+# --- issue #5 benchmarks (results in benchmarks/results/; each starts and stops its own broker/cluster) ---
+.PHONY: bench-stream-latency bench-flink-scaleout
+# Kafka append -> first early-firing aggregate counting the article, p50/p99, 20 articles/s for 2 min, Prism and Flink
+bench-stream-latency: $(STAMP) prism kafka-setup flink-setup
+	$(BIN)/python -m benchmarks.stream_latency --runner both --rate 20 --seconds 120 --early_firing_seconds 5
+
+# batch job on the Flink session cluster, parallelism 2 vs 1 on 5,000 pages (PROCESS worker pool)
+bench-flink-scaleout: $(STAMP) flink-setup
+	$(BIN)/python -m benchmarks.flink_scaleout --pages 5000 --skip_entities

@@ -46,7 +46,7 @@ import time
 from typing import Dict, List, Optional, Sequence
 
 import apache_beam as beam
-from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions, StandardOptions
+from apache_beam.options.pipeline_options import PipelineOptions, PortableOptions, SetupOptions, StandardOptions
 from apache_beam.transforms import window as windows
 
 from pipelines.batch import BatchOptions, _rows_opaque_to_java_runners, collect_counters
@@ -306,6 +306,9 @@ def check(options: StreamOptions) -> None:
                          "--kafka_bootstrap HOST:PORT --kafka_topic T) --output DIR [options]\n" + "\n".join(problems))
 
 
+LONG_JOB_SERVER_TIMEOUT = 7 * 24 * 3600  # seconds: a streaming job runs for days
+
+
 def run(argv: Optional[Sequence[str]] = None, save_main_session: bool = True):
     """Runs the job (until the feeds end); returns (PipelineResult, counters)."""
     options = PipelineOptions(argv)
@@ -314,6 +317,10 @@ def run(argv: Optional[Sequence[str]] = None, save_main_session: bool = True):
     check(stream)
     if not stream.once:
         options.view_as(StandardOptions).streaming = True
+        # Beam applies --job_server_timeout (300 s by default) to a portable job's status stream:
+        # a Prism streaming job would die with DEADLINE_EXCEEDED after five minutes
+        if "--job_server_timeout" not in " ".join(argv or sys.argv):
+            options.view_as(PortableOptions).job_server_timeout = LONG_JOB_SERVER_TIMEOUT
     if stream.once and stream.input_dir:
         clear_pending(state_dir_of(stream))  # files of an earlier run that failed are read again
     started = time.monotonic()
