@@ -178,8 +178,16 @@ def test_a_report_placed_by_its_paragraph_joins_the_closest_event_in_time():
     assert merged.place == "Diwaniyah"  # the sentence's own place beats the paragraph's
 
 
+def test_reports_that_each_name_their_day_must_agree_on_it():
+    # "A roadside bomb hit a convoy south of Baghdad on Monday" is not Tuesday's IED in Baghdad
+    monday = report("wire", "2020-09-14")
+    tuesday = report("presstv", "2020-09-15", target="un véhicule de l'ambassade britannique")
+    assert not compatible(monday, tuesday)
+    assert compatible(monday, tuesday._replace(date_precision="publication"))
+
+
 def test_reports_a_day_apart_and_a_few_km_apart_merge():
-    first = report("a", "2020-09-14")
+    first = report("a", "2020-09-14")._replace(date_precision="publication")
     assert compatible(first, report("b", "2020-09-15", lat=33.36, lon=44.45))
     assert haversine_km(33.34, 44.40, 33.36, 44.45) < 15
 

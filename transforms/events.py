@@ -497,6 +497,10 @@ def compatible(a: EventReport, b: EventReport) -> bool:
     days = _days_apart(a.date, b.date)
     if days is None or days > MAX_DAYS_APART:
         return False
+    # the day of tolerance is for dates we inferred (publication day, narrative, "N jours plus
+    # tôt"); two reports that each name their day ("lundi 14", "mardi 15") are two days
+    if days and a.date_precision == "day" and b.date_precision == "day":
+        return False
     if a.lat is None or b.lat is None:
         return False
     if "country" in (a.place_precision, b.place_precision):
@@ -521,16 +525,11 @@ def cluster_reports(reports: Iterable[EventReport]) -> List[List[EventReport]]:
     """Greedy clustering of one key's reports, in a deterministic order."""
     ordered = sorted(reports, key=lambda r: (r.date or "", r.type, r.article_id, r.sentence_index))
     clusters: List[List[EventReport]] = []
-    # reports placed by their own sentence first; a report placed only by its paragraph or
-    # article then joins the compatible cluster closest in time (not merely the first one)
-    for report in (r for r in ordered if not _vague(r)):
-        for cluster in clusters:
-            if all(compatible(report, member) for member in cluster):
-                cluster.append(report)
-                break
-        else:
-            clusters.append([report])
-    for report in (r for r in ordered if _vague(r)):
+    # reports placed by their own sentence first, then those placed only by their paragraph or
+    # article; each joins the compatible cluster closest in time, not merely the first one ("the
+    # attack took place outside the Green Zone", dated by its story to Tuesday, belongs with
+    # Tuesday's IED, not with Monday's convoy bomb a day earlier in the same city)
+    for report in [r for r in ordered if not _vague(r)] + [r for r in ordered if _vague(r)]:
         fits = [(min(_days_apart(report.date, m.date) or 0 for m in cluster), -len(cluster), position)
                 for position, cluster in enumerate(clusters) if all(compatible(report, member) for member in cluster)]
         if fits:
