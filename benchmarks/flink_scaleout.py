@@ -43,7 +43,6 @@ import pathlib
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -55,26 +54,10 @@ from typing import Any, Dict, List, Optional
 import psutil
 
 from benchmarks.throughput import DEFAULT_DATA, build_corpus
+from benchmarks.processes import free_port, loadavg, stop_group, uptime
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def loadavg() -> List[float]:
-    return [round(x, 2) for x in os.getloadavg()]
-
-
-def uptime() -> str:
-    try:
-        return subprocess.run(["uptime"], capture_output=True, text=True, timeout=10).stdout.strip()
-    except OSError:
-        return ""
 
 
 def cpu_probe(seconds: float = 3.0, processes: int = 2) -> float:
@@ -94,25 +77,6 @@ def flink_paths() -> Dict[str, str]:
     out = subprocess.run(["bash", "-c", f"source {ROOT / 'deploy/flink/env.sh'} && echo $FLINK_JOB_SERVER_JAR && echo $FLINK_RUN_ROOT"],
                          check=True, capture_output=True, text=True).stdout.split()
     return {"jar": out[0], "run_root": out[1]}
-
-
-def stop_group(process: Optional[subprocess.Popen], grace: float = 15.0) -> None:
-    """SIGTERM then SIGKILL to the process group of a child started with start_new_session=True."""
-    if process is None:
-        return
-    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            process.poll()
-            try:
-                os.killpg(process.pid, 0)
-            except ProcessLookupError:
-                return
-            time.sleep(0.3)
 
 
 def flink_jobs(rest: int) -> List[Dict[str, Any]]:

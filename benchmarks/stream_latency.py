@@ -84,16 +84,16 @@ import math
 import os
 import pathlib
 import random
-import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from typing import Any, Dict, List, Optional, Tuple
+
+from benchmarks.processes import free_port, loadavg, stop_group
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -300,42 +300,6 @@ def now_iso() -> str:
 
 
 # --- processes -------------------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def loadavg() -> List[float]:
-    return [round(x, 2) for x in os.getloadavg()]
-
-
-def stop_group(process: Optional[subprocess.Popen], grace: float = 20.0) -> None:
-    """SIGTERM, then SIGKILL, to the process group of a child started with start_new_session."""
-    if process is None or process.poll() is not None and _group_gone(process.pid):
-        return
-    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 10.0)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            if process.poll() is not None and _group_gone(process.pid):
-                return
-            time.sleep(0.3)
-
-
-def _group_gone(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
 
 class Broker:
     """deploy/kafka/start.sh on free ports; stop() runs stop.sh."""

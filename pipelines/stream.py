@@ -174,9 +174,16 @@ def build_middle(documents, read_rejected, options: StreamOptions) -> Dict[str, 
     in_windows = unique | "PublicationWindows" >> beam.WindowInto(windows.FixedWindows(options.window_minutes * 60))
     segmented = in_windows | "DetectLanguage" >> DetectLanguage() | "SegmentArticles" >> SegmentArticles()
     entities = segmented["articles"] | "TagEntities" >> TagEntities(corpus_vote=False)
+    extracted = entities["by_article"] | "ExtractEvents" >> ExtractEvents(with_rejected=True)
+    # an article the entity or event stage failed on is still counted; its dead letter joins
+    # the feed's, which live in the global window
+    annotation_failures = (
+        (entities["rejected"], extracted["rejected"])
+        | "AnnotationRejects" >> beam.Flatten().with_output_types(Rejected)
+        | "RejectsOutliveWindows" >> beam.WindowInto(windows.GlobalWindows())
+    )
     reports = (
-        entities["by_article"]
-        | "ExtractEvents" >> ExtractEvents()
+        extracted["reports"]
         | "ClustersOutliveWindows" >> beam.WindowInto(windows.GlobalWindows())
         # without a shuffle here the FnApiRunner fuses the stateful clustering with the
         # windowed stages above and cannot decode its timers ("tuple index out of range"
@@ -188,10 +195,8 @@ def build_middle(documents, read_rejected, options: StreamOptions) -> Dict[str, 
         options.window_minutes, options.allowed_lateness_hours, options.early_firing_seconds
     )
     aggregates = panes | "AggregateRows" >> beam.FlatMap(lambda rows: rows).with_output_types(StreamAggregate)
-    if read_rejected is None:
-        rejected = cleaned["rejected"]
-    else:
-        rejected = (read_rejected, cleaned["rejected"]) | "AllRejected" >> beam.Flatten().with_output_types(Rejected)
+    dead_letters = [cleaned["rejected"], annotation_failures] + ([read_rejected] if read_rejected is not None else [])
+    rejected = tuple(dead_letters) | "AllRejected" >> beam.Flatten().with_output_types(Rejected)
     return {
         "articles": segmented["articles"],
         "duplicates": deduped["duplicates"],
@@ -271,6 +276,8 @@ def reconcile(counters: Dict[str, Dict[str, int]]) -> Dict[str, int]:
         "rejected": counters.get("read", {}).get("rejected", 0) + counters.get("cleanup", {}).get("rejected", 0),
         "duplicates": counters.get("dedup", {}).get("duplicates", 0),
         "too_late": counters.get("stream", {}).get("too_late", 0),
+        # written articles whose entity or event stage failed: a dead letter each, counted apart
+        "annotation_failures": counters.get("entities", {}).get("failed", 0) + counters.get("events", {}).get("failed", 0),
     }
 
 
@@ -283,6 +290,9 @@ def format_summary(counters: Dict[str, Dict[str, int]], seconds: float) -> str:
     ok = t["in"] == t["out"] + t["rejected"] + t["duplicates"]
     lines.append(f"in = out + rejected + duplicates: {t['in']} = {t['out']} + {t['rejected']} + {t['duplicates']}  "
                  f"{'OK' if ok else 'MISMATCH'}; too late for their window: {t['too_late']}")
+    if t["annotation_failures"]:
+        lines.append(f"articles without entities or events (see rejected/, stage entities|events): "
+                     f"{t['annotation_failures']}")
     lines.append(f"{t['in']} candidate articles in {seconds:.1f} s")
     return "\n".join(lines)
 

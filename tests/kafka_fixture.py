@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from setup_guard import missing_setup
 
 ROOT = Path(__file__).resolve().parent.parent
 START = ROOT / "deploy" / "kafka" / "start.sh"
@@ -52,9 +53,9 @@ def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Bootstrap address ("127.0.0.1:<port>") of a fresh broker, for the whole session."""
     java_home = os.environ.get("JAVA_HOME")
     if shutil.which("java") is None and not (java_home and os.access(os.path.join(java_home, "bin", "java"), os.X_OK)):
-        pytest.skip("a Kafka broker needs java (17 or newer)")
+        missing_setup("a Kafka broker needs java (17 or newer)")
     if shutil.which("mvn") is None and not (ROOT / ".cache" / "kafka").is_dir():
-        pytest.skip("fetching Kafka needs mvn (deploy/kafka/fetch.sh)")
+        missing_setup("fetching Kafka needs mvn (deploy/kafka/fetch.sh)")
     port, controller_port = free_port(), free_port()
     state = tmp_path_factory.mktemp("kafka") / "broker"
     started = time.monotonic()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Dict, List
 
 import pytest
+from setup_guard import missing_setup
 
 from pipelines import batch
 from pipelines.peek import read_records
@@ -34,7 +35,7 @@ def prism_location() -> str:
             pytest.fail(f"PRISM_LOCATION={explicit} is not an executable")
         return explicit
     if shutil.which("go") is None and not (ROOT / ".cache" / "bin" / "prism").exists():
-        pytest.skip("Prism is not built and go is not installed (scripts/build_prism.sh needs it)")
+        missing_setup("Prism is not built and go is not installed (scripts/build_prism.sh needs it)")
     built = subprocess.run(
         ["bash", str(ROOT / "scripts" / "build_prism.sh")], cwd=ROOT, capture_output=True, text=True, timeout=1800
     )

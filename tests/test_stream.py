@@ -241,3 +241,27 @@ def test_directory_feed_reads_each_file_once_across_restarts(tmp_path):
     assert second.get("read", {}).get("files", 0) == 0
     assert second.get("stream", {}).get("unique_articles", 0) == 0
     assert _files_under(out) == written
+
+
+def test_an_article_the_event_stage_fails_on_is_a_dead_letter_not_a_crash(tmp_path, monkeypatch):
+    """As in batch: the article still counts, its dead letter (stage "events") is written and
+    the summary names it."""
+    import transforms.events as events
+    from pipelines.stream import format_summary, reconcile, run
+
+    def broken(article, mentions, counters=None):
+        raise ValueError("broken offsets")
+
+    monkeypatch.setattr(events, "extract_events", broken)
+    feed, state, out = tmp_path / "feed", tmp_path / "state", tmp_path / "out"
+    feed.mkdir()
+    record = {"id": "wire-1", "url": "https://wire.example.org/2020/09/14/iraq-convoy", "text": WIRE,
+              "published": "2020-09-14T09:30:00Z", "source": "wire.example.org"}
+    (feed / "batch-1.jsonl").write_text(json.dumps(record) + "\n")
+    _, counters = run(["--input_dir", str(feed), "--state_dir", str(state), "--output", str(out), "--format", "jsonl",
+                       "--once", "--direct_num_workers=1"], save_main_session=False)
+    totals = reconcile(counters)
+    assert (totals["in"], totals["out"], totals["rejected"], totals["annotation_failures"]) == (1, 1, 0, 1)
+    dead = [json.loads(line) for path in (out / "rejected").rglob("*.jsonl") for line in path.read_text().splitlines()]
+    assert [(d["origin"], d["stage"], d["reason"]) for d in dead] == [(dead[0]["origin"], "events", "ValueError: broken offsets")]
+    assert "without entities or events" in format_summary(counters, 1.0)

