@@ -17,6 +17,7 @@ from transforms.event_types import (
     FeatureConfig,
     TypeGuess,
     classify_event,
+    classify_events,
     event_types,
     fold,
     is_event_sentence,
@@ -300,6 +301,23 @@ def test_english_non_event_sentence_gets_no_type():
     sentence = "The company said its quarterly profit rose on strong demand for software."
     assert not is_event_sentence(sentence, "en")
     assert classify_event(sentence, "en") is None
+
+
+def test_batched_typing_gives_each_sentence_its_own_guess():
+    """classify_events parses a batch together: every sentence must get exactly the guess it
+    gets alone (same type, confidence and method), blanks and a second language included."""
+    english = [
+        "A roadside bomb exploded as an army convoy passed",
+        "",
+        "The company said its quarterly profit rose on strong demand for software.",
+        "Gunmen opened fire on a bus carrying pilgrims near the border on Monday",
+        "Police arrested twelve protesters outside parliament",
+    ]
+    assert classify_events(english, "en") == [classify_event(s, "en") for s in english]
+    french = ["Une roquette a visé la base", "Le ministre a présenté le budget mardi."]
+    assert classify_events(french, "fr") == [classify_event(s, "fr") for s in french]
+    assert classify_events(english[:2], "de") == [None, None]
+    assert classify_events([], "en") == []
 
 
 def test_type_guess_fields():

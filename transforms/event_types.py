@@ -775,14 +775,29 @@ def classify_event(sentence: str, language: str, model: Optional[EventTypeModel]
 
     French: lexicon only. English: the trained model fused with the lexicon
     (``model`` defaults to the shipped artefact; benchmarks pass fold models)."""
+    return classify_events([sentence], language, model)[0]
+
+
+def classify_events(
+    sentences: Sequence[str], language: str, model: Optional[EventTypeModel] = None
+) -> List[Optional[TypeGuess]]:
+    """``classify_event`` of several sentences of one language. The English model's inputs
+    are prepared in one batch (spaCy parses them together: ~7 instead of ~12 ms a
+    sentence); each sentence gets exactly the guess it gets alone."""
     code = _language(language)
-    if code is None or not sentence or not sentence.strip():
-        return None
+    if code is None:
+        return [None] * len(sentences)
     lexicon = load_lexicon(code)
-    result = lexicon.match(sentence)
+    wanted = [i for i, sentence in enumerate(sentences) if sentence and sentence.strip()]
+    results = {i: lexicon.match(sentences[i]) for i in wanted}
+    guesses: List[Optional[TypeGuess]] = [None] * len(sentences)
     if code != "en":
-        decided = lexicon.decide(result)
-        return _guess(decided[0], decided[1], LEXICON) if decided else None
+        for i in wanted:
+            decided = lexicon.decide(results[i])
+            guesses[i] = _guess(decided[0], decided[1], LEXICON) if decided else None
+        return guesses
     model = model or load_model()
-    probabilities = model.probabilities(sentence, result.scores)
-    return fuse(lexicon, result, probabilities, model.classes, model.fusion)
+    inputs = prepare([sentences[i] for i in wanted], model.kinds)
+    for i, prepared in zip(wanted, inputs):
+        guesses[i] = fuse(lexicon, results[i], model.probabilities_from(prepared), model.classes, model.fusion)
+    return guesses
