@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FORMAT ?= avro
 
-.PHONY: install run test runners bench-extraction bench-throughput bench-ner bench-events train-event-types clean
+.PHONY: install run test runners bench-extraction bench-throughput bench-whole bench-stage-costs bench-ner bench-events train-event-types clean
 
 $(STAMP): requirements.txt requirements-dev.txt setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,13 @@ bench-extraction: $(STAMP)
 
 bench-throughput: $(STAMP)
 	$(BIN)/python -m benchmarks.throughput
+
+# issue #4's speed bar: the whole job vs its NER stage alone, and where the difference goes
+bench-whole: $(STAMP)
+	$(BIN)/python -m benchmarks.throughput --whole --pages 500 --repeats 2
+
+bench-stage-costs: $(STAMP)
+	$(BIN)/python -m benchmarks.stage_costs --pages 500 --repeats 3
 
 bench-ner: $(STAMP)
 	$(BIN)/python -m benchmarks.ner --calibrate

@@ -54,7 +54,7 @@ from typing import Any, Dict, List, Optional
 import psutil
 
 from benchmarks.throughput import DEFAULT_DATA, build_corpus
-from benchmarks.processes import free_port, loadavg, stop_group, uptime
+from benchmarks.processes import free_port, loadavg, start_worker_pool, stop_group, uptime
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -206,14 +206,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         subprocess.run(["bash", str(ROOT / "deploy/flink/start-cluster.sh"), "--rest-port", str(rest), "--rpc-port", str(rpc),
                         "--slots", str(args.slots)], cwd=ROOT, check=True, capture_output=True, text=True, timeout=300)
         if pool_port is not None:
-            env = dict(os.environ, PATH=f"{pathlib.Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-            pool_log = open(args.workdir / "worker-pool.log", "w")
-            pool = subprocess.Popen([sys.executable, "-m", "apache_beam.runners.worker.worker_pool_main",
-                                     f"--service_port={pool_port}"], cwd=ROOT, env=env, stdout=pool_log,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
-            time.sleep(3)
-            if pool.poll() is not None:
-                raise RuntimeError(f"worker pool exited: {(args.workdir / 'worker-pool.log').read_text()[-2000:]}")
+            pool = start_worker_pool(pool_port, args.workdir / "worker-pool.log", ROOT)
             print(f"worker pool (PROCESS mode) on localhost:{pool_port}", flush=True)
         for repeat in range(args.repeats):
             order = (1, 2) if repeat % 2 == 0 else (2, 1)

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import os
+import pathlib
 import signal
 import socket
 import subprocess
+import sys
 import time
 from typing import List, Optional
 
@@ -51,3 +53,19 @@ def stop_group(process: Optional[subprocess.Popen], grace: float = 20.0) -> None
             if process.poll() is not None and _group_gone(process.pid):
                 return
             time.sleep(0.3)
+
+
+def start_worker_pool(port: int, log_path: pathlib.Path, cwd: pathlib.Path) -> subprocess.Popen:
+    """A Beam SDK worker pool in PROCESS mode on localhost:``port`` (its own process group):
+    every SDK worker a runner asks for (``--environment_type EXTERNAL --environment_config
+    localhost:PORT``) is its own Python process, so a job's Python stages use several cores
+    (LOOPBACK runs them as threads of the launching process, under one GIL)."""
+    env = dict(os.environ, PATH=f"{pathlib.Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    with open(log_path, "w") as log:
+        pool = subprocess.Popen([sys.executable, "-m", "apache_beam.runners.worker.worker_pool_main",
+                                 f"--service_port={port}"], cwd=cwd, env=env, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    time.sleep(3)
+    if pool.poll() is not None:
+        raise RuntimeError(f"worker pool exited: {log_path.read_text()[-2000:]}")
+    return pool

@@ -3,6 +3,7 @@
     .venv/bin/python -m benchmarks.stream_latency                      # Prism, then Flink (defaults below)
     .venv/bin/python -m benchmarks.stream_latency --runner prism --rate 20 --seconds 120 --early_firing_seconds 5
     .venv/bin/python -m benchmarks.stream_latency --runner flink --rate 5       # a lower rate, e.g. to find the sustainable one
+    .venv/bin/python -m benchmarks.stream_latency --runner flink --worker_pool --rate 8   # one SDK process per slot
     make bench-stream-latency
 
 What one run per runner does (every process it starts is stopped in ``finally``):
@@ -61,8 +62,11 @@ Biases and limits, stated:
 * The producer and consumer run in this process, on the same 2 shared cores as the job.
 
 Runner notes:
-* Both runners run the Python SDK harness in the job's own process (LOOPBACK): all Python stages
-  (cleanup, NER, events, counts) share one interpreter, i.e. at most ~1 core, on Prism and on Flink.
+* By default both runners run the Python SDK harness in the job's own process (LOOPBACK): all
+  Python stages (cleanup, NER, events, counts) share one interpreter, i.e. at most ~1 core, on
+  Prism and on Flink. ``--worker_pool`` (Flink) starts a PROCESS-mode SDK worker pool instead
+  and submits with ``--environment_type EXTERNAL --sdk_worker_parallelism <parallelism>``: one
+  Python process per slot, as a cluster deployment runs them.
 * Prism: the job is started with ``--job_server_timeout=86400``. Beam 2.77's PortableRunner puts
   that timeout (default 300 s) on the job state/message streams, so without it a streaming job on
   Prism dies after 5 minutes (``DEADLINE_EXCEEDED`` in ``wait_until_finish``; seen here).
@@ -93,7 +97,7 @@ import threading
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
-from benchmarks.processes import free_port, loadavg, stop_group
+from benchmarks.processes import free_port, loadavg, start_worker_pool, stop_group
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -481,7 +485,7 @@ def percentile(values: List[float], q: float) -> float:
 
 
 def job_command(args, runner: str, bootstrap: str, topic: str, aggregates: str, output: pathlib.Path,
-                flink: Optional[FlinkCluster]) -> List[str]:
+                flink: Optional[FlinkCluster], pool_port: Optional[int] = None) -> List[str]:
     command = [sys.executable, "-m", "benchmarks.stream_latency", "--job",
                "--kafka_bootstrap", bootstrap, "--kafka_topic", topic, "--kafka_aggregates_topic", aggregates,
                "--output", str(output), "--format", "jsonl", "--early_firing_seconds", str(args.early_firing_seconds),
@@ -494,9 +498,23 @@ def job_command(args, runner: str, bootstrap: str, topic: str, aggregates: str, 
                     "--job_server_timeout=86400"]
     else:
         command += ["--runner=FlinkRunner", "--flink_version=1.19", f"--flink_job_server_jar={flink.jar}",
-                    f"--flink_master=localhost:{flink.rest}", "--environment_type=LOOPBACK",
-                    f"--parallelism={args.parallelism}"]
+                    f"--flink_master=localhost:{flink.rest}", f"--parallelism={args.parallelism}"]
+        if pool_port is not None:
+            # one SDK worker process per slot, as a cluster deployment runs them (benchmarks/flink_scaleout.py)
+            command += ["--environment_type=EXTERNAL", f"--environment_config=localhost:{pool_port}",
+                        f"--sdk_worker_parallelism={args.parallelism}"]
+        else:
+            command += ["--environment_type=LOOPBACK"]
     return command
+
+
+def entry_key(args, runner: str) -> str:
+    """Results key: ``prism``/``flink`` for the issue's spec run (LOOPBACK, 20/s, >= 120 s),
+    else ``<runner>[+pool]@<rate>/s``."""
+    pooled = runner == "flink" and args.worker_pool
+    if args.rate == 20 and args.seconds >= 120 and not pooled:
+        return runner
+    return f"{runner}{'+pool' if pooled else ''}@{args.rate:g}/s"
 
 
 def run_one(args, runner: str, templates: List[Dict[str, Any]]) -> Dict[str, Any]:
@@ -504,7 +522,8 @@ def run_one(args, runner: str, templates: List[Dict[str, Any]]) -> Dict[str, Any
     workdir = pathlib.Path(tempfile.mkdtemp(prefix=f"stream-latency-{runner}-", dir=args.workdir))
     broker = Broker(workdir)
     flink = FlinkCluster() if runner == "flink" else None
-    job = None
+    pool_port = free_port() if flink is not None and args.worker_pool else None
+    job = pool = None
     consumer = producer = None
     result: Dict[str, Any] = {"runner": runner, "load_before": loadavg()}
     try:
@@ -513,11 +532,15 @@ def run_one(args, runner: str, templates: List[Dict[str, Any]]) -> Dict[str, Any
         broker.create_topics([(topic, args.partitions), (aggregates, 1)])
         if flink is not None:
             flink.start(slots=args.parallelism)
+        if pool_port is not None:
+            pool = start_worker_pool(pool_port, workdir / "worker-pool.log", ROOT)
+            print(f"  SDK worker pool (PROCESS mode) on localhost:{pool_port}", flush=True)
+        result["sdk_harness"] = "EXTERNAL worker pool, one process per slot" if pool is not None else "LOOPBACK"
         consumer = AggregateConsumer(broker.bootstrap, aggregates)
         consumer.start()
         producer = Producer(broker.bootstrap, topic, templates)
         log_path = workdir / "job.log"
-        command = job_command(args, runner, broker.bootstrap, topic, aggregates, workdir / "out", flink)
+        command = job_command(args, runner, broker.bootstrap, topic, aggregates, workdir / "out", flink, pool_port)
         result["job_command"] = " ".join(command)
         print(f"  job log: {log_path}", flush=True)
         with open(log_path, "w") as log:
@@ -585,6 +608,7 @@ def run_one(args, runner: str, templates: List[Dict[str, Any]]) -> Dict[str, Any
         if consumer is not None:
             consumer.stop()
         stop_group(job)
+        stop_group(pool)
         if flink is not None:
             flink.stop()
         broker.stop()
@@ -697,6 +721,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--early_firing_seconds", type=int, default=5)
     parser.add_argument("--partitions", type=int, default=2, help="partitions of the input topic")
     parser.add_argument("--parallelism", type=int, default=2, help="Flink parallelism (and task slots)")
+    parser.add_argument("--worker_pool", action="store_true",
+                        help="Flink: SDK workers from a PROCESS-mode worker pool, one process per slot, instead of LOOPBACK")
     parser.add_argument("--drain_seconds", type=float, default=240.0, help="max wait after the producer stops")
     parser.add_argument("--quiet_seconds", type=float, default=150.0, help="stop draining after this long without a newly counted article")
     parser.add_argument("--warmup_timeout", type=float, default=420.0)
@@ -721,7 +747,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.results.exists():  # keep other runners' entries of an earlier run
         try:
             previous = json.loads(args.results.read_text())
-            this = {r if args.rate == 20 and args.seconds >= 120 else f"{r}@{args.rate:g}/s" for r in runners}
+            this = {entry_key(args, r) for r in runners}
             report["runners"].update({k: v for k, v in previous.get("runners", {}).items() if k not in this})
         except (ValueError, AttributeError):
             pass
@@ -735,7 +761,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(f"  {runner} FAILED: {str(error)[-2000:]}", flush=True)
         entry["measured_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         entry["benchmark_command"] = report["command"]
-        key = runner if args.rate == 20 and args.seconds >= 120 else f"{runner}@{args.rate:g}/s"
+        key = entry_key(args, runner)
         report["runners"][key] = entry
         if "latency_p50_s" in entry:
             print(f"  {runner}: {entry['articles_appended']} articles at {entry['achieved_rate_per_s']}/s; "
