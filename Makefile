@@ -106,7 +106,8 @@ test-flink: $(STAMP) flink-setup
 .PHONY: bench-stream-latency bench-flink-scaleout
 # Kafka append -> first early-firing aggregate counting the article, p50/p99, 20 articles/s for 2 min, Prism and Flink
 bench-stream-latency: $(STAMP) prism kafka-setup flink-setup
-	$(BIN)/python -m benchmarks.stream_latency --runner both --rate 20 --seconds 120 --early_firing_seconds 5
+	$(BIN)/python -m benchmarks.stream_latency --runner prism --rate 20 --seconds 120 --early_firing_seconds 5 --drain_seconds 900 --quiet_seconds 200
+	$(BIN)/python -m benchmarks.stream_latency --runner flink --worker_pool --rate 20 --seconds 120 --early_firing_seconds 5 --drain_seconds 600
 
 # batch job on the Flink session cluster, parallelism 2 vs 1 on 5,000 pages (PROCESS worker pool)
 bench-flink-scaleout: $(STAMP) flink-setup
