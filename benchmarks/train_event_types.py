@@ -96,11 +96,12 @@ PREVIOUS_VIEWS = (WORD_VIEW, CHAR_VIEW, PARSE_VIEW, SENTENCE_VIEW)
 # verb's frame terms (C=1), the mean en_core_web_md word vector (standardised, C=0.003)
 # and the mean GloVe 6B 50-d vector (C=0.1) — and a balanced logistic regression over
 # their 7 x 30 scores with C=0.3 (unchanged from the previous 4-view stack).
-# 0.764 [0.744-0.768], the previous 4-view stack 0.738 [0.725-0.738] on the same folds.
-# The two word-vector C values are the ones an inner CV picks most often when it chooses
-# them (with the meta C) inside each training fold; that fully nested procedure scores
-# 0.762 [0.742-0.768] (benchmarks/events_nested.py), so 0.764 is at most slightly
-# optimistic. fusion: how
+# 0.764 [0.743-0.770], the previous 4-view stack 0.738 [0.725-0.738] on the same folds;
+# each added view counts (without frames 0.748, md vectors 0.759, GloVe 0.756). The two
+# word-vector C values are the ones an inner CV picks most often when it chooses them
+# (with the meta C) inside each training fold; that fully nested procedure scores 0.764
+# [0.744-0.769] (benchmarks/events_nested.py), the same median as the fixed values.
+# fusion: how
 # classify_event adds the lexicon (p + q, q = the lexicon scores summing to 1); that part
 # cannot be measured honestly on the CASE file, from which the lexicon was partly
 # written. min_probability: a sentence with no lexicon cue is typed only from this model
