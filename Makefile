@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FORMAT ?= avro
 
-.PHONY: install run test runners bench-extraction bench-throughput bench-whole bench-stage-costs bench-ner bench-events train-event-types clean
+.PHONY: install run test runners bench-extraction bench-throughput bench-whole bench-stage-costs bench-ner bench-events bench-events-nested train-event-types clean
 
 $(STAMP): requirements.txt requirements-dev.txt setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,9 @@ bench-ner: $(STAMP)
 
 bench-events: $(STAMP)
 	$(BIN)/python -m benchmarks.events
+
+bench-events-nested: $(STAMP)
+	$(BIN)/python -m benchmarks.events_nested
 
 train-event-types: $(STAMP)
 	$(BIN)/python -m benchmarks.train_event_types

@@ -18,7 +18,7 @@ setuptools.setup(
     name="newsfeed-beam",
     version="0.1.0",
     description="News-feed processor on Apache Beam: clean articles, sentences, languages",
-    python_requires=">=3.10",
+    python_requires=">=3.11",
     packages=setuptools.find_packages(include=["pipelines", "pipelines.*", "transforms", "transforms.*", "schemas"]),
     package_data={"schemas": ["*.avsc"], "transforms": ["data/*"]},
     install_requires=REQUIREMENTS,

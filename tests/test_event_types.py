@@ -334,13 +334,16 @@ def test_artefact_is_small_and_holds_no_pickle():
     with zipfile.ZipFile(et.MODEL_PATH) as archive:
         names = archive.namelist()
         meta = json.loads(archive.read("model.json"))
-        assert meta["format"] == 2
-        assert [view["kind"] for view in meta["views"]] == ["words", "chars", "parse", "sentence"]
+        assert meta["format"] == 3
+        kinds = [view["kind"] for view in meta["views"]]
+        assert kinds == ["words", "chars", "parse", "sentence", "frames", "vectors", "glove"]
         expected = {"model.json", "meta_coef.npy", "meta_intercept.npy"}
         for i, view in enumerate(meta["views"]):
             expected |= {f"view{i}_coef.npy", f"view{i}_intercept.npy"}
             if view["vocabulary"] is not None:
                 expected.add(f"view{i}_idf.npy")
+            if view["kind"] == "vectors":  # standardised on the training texts
+                expected |= {f"view{i}_shift.npy", f"view{i}_scale.npy"}
         assert set(names) == expected
         for name in names:
             if name.endswith(".npy"):
@@ -368,12 +371,30 @@ def test_model_loads_once_per_process_across_threads():
         "print(sorted(set(out)), dict(sorted(et.LOAD_COUNTS.items())))\n"
     )
     run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
-    expected = "{'encoder': 1, 'lexicon': 1, 'model': 1, 'parser': 1, 'types': 1}"
+    expected = "{'encoder': 1, 'glove': 1, 'lexicon': 1, 'model': 1, 'parser': 1, 'types': 1, 'vectors': 1}"
     assert run.stdout.strip() == "['ART_MISS_ATTACK', 'REM_EXPLOS'] " + expected
 
 
 def test_load_model_returns_the_cached_instance():
     assert load_model() is load_model()
+
+
+def test_static_word_vectors_come_from_the_installed_wheels():
+    md = et.mean_word_vector(["Rockets", "hit", "base"])
+    glove = et.mean_glove_vector(["Rockets", "hit", "base"])
+    assert md.shape == (300,) and md.dtype == np.float32 and np.abs(md).sum() > 0
+    assert glove.shape == (50,) and glove.dtype == np.float32 and np.abs(glove).sum() > 0
+    # unknown words only: zeros, not an error
+    assert not et.mean_word_vector(["qzxqzxqzx"]).any() and not et.mean_glove_vector([]).any()
+    # the mean of the known words' vectors only
+    np.testing.assert_array_equal(et.mean_word_vector(["bomb", "qzxqzxqzx"]), et.mean_word_vector(["bomb"]))
+    np.testing.assert_array_equal(et.mean_glove_vector(["Bomb", "qzxqzxqzx"]), et.mean_glove_vector(["bomb"]))
+
+
+def test_frame_terms_read_the_root_verb():
+    doc = et.load_parser()("Militants fired rockets at the base.")
+    terms = et.frame_terms(doc)
+    assert "RC:fire>dobj>rocket" in terms and "PP:fire>at>base" in terms and "ST:rocket" in terms
 
 
 def test_tfidf_block_matches_sklearn():

