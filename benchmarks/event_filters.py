@@ -22,7 +22,7 @@ from typing import List, Optional
 
 from transforms.event_dates import find_dates
 from transforms.event_types import is_event_sentence
-from transforms.events import did_not_happen, only_background, only_bare_plurals
+from transforms.events import did_not_happen, only_background, only_bare_plurals, only_no_victims
 from transforms.segment import split_sentences
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -53,9 +53,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         background = all(did_not_happen(s) or only_background(s, "en") for s in sentences)
         bare = all(did_not_happen(s) or only_background(s, "en")
                    or (not find_dates(s, "en", _BASE) and only_bare_plurals(s, "en")) for s in sentences)
+        tolls = all(did_not_happen(s) or only_background(s, "en") or only_no_victims(s, "en") for s in sentences)
         dropped["not_happened"] += not_happened
         dropped["not_happened_or_background"] += background
         dropped["with_bare_plurals_upper_bound"] += bare
+        dropped["not_happened_background_or_no_victims"] += tolls
     report = {"snippets": len(rows), "dropped": dict(dropped),
               "dropped_share": {k: round(v / len(rows), 4) for k, v in dropped.items()}}
     for name, count in dropped.items():

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Dict, List, Optional
 
 import apache_beam as beam
+from collections import Counter
+
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing.util import assert_that, equal_to
@@ -25,6 +27,7 @@ from transforms.events import (
     haversine_km,
     merge_cluster,
     only_background,
+    only_no_victims,
     only_bare_plurals,
     window_of,
 )
@@ -93,6 +96,13 @@ def test_events_in_background_phrases_are_not_reported(sentence):
 )
 def test_events_beside_background_phrases_are_kept(sentence, language):
     assert not only_background(sentence, language)
+
+
+def test_a_no_casualties_sentence_is_the_toll_of_the_event_before_it():
+    assert only_no_victims("No casualties were reported.", "en")
+    assert only_no_victims("L'explosion n'a fait aucune victime.", "fr") is False  # "explosion" is an event
+    assert not only_no_victims("A roadside bomb hit a convoy; no casualties were reported.", "en")
+    assert not only_no_victims("Five soldiers were killed in the ambush.", "en")
 
 
 def test_bare_plurals_alone_are_not_an_event():
@@ -385,3 +395,13 @@ def test_a_date_with_a_misspelt_month_still_dates_the_event():
     text = "Selon al-Alam, le lundi 14 spetembre, deux engins piégés ont visé des convois militaires américains."
     (found,) = extract_events(_article("a", text), [])
     assert (found.date, found.date_precision) == ("2020-09-14", "day")
+
+
+def test_no_casualties_after_an_attack_is_its_toll_not_a_second_event():
+    text = "A roadside bomb hit a convoy south of Baghdad on Monday. No casualties were reported."
+    article = _article("wire", text)._replace(language="en")
+    article = article._replace(paragraphs=[p._replace(language="en") for p in article.paragraphs])
+    counts: Counter = Counter()
+    (found,) = extract_events(article, [], counts)
+    assert found.fatalities == 0 and found.end <= text.index("No casualties")
+    assert counts["tolls"] == 1

@@ -283,6 +283,12 @@ def only_background(sentence: str, language: str) -> bool:
     return _only_inside(_BACKGROUND, sentence, language)
 
 
+def only_no_victims(sentence: str, language: str) -> bool:
+    """The sentence only says nobody was hurt ("No casualties were reported."): the toll of the
+    event told before it, not an event of its own."""
+    return _only_inside(_NO_VICTIMS, sentence, language)
+
+
 def fatalities(sentence: str) -> Optional[int]:
     """A stated death toll: the largest "N morts/tués/killed", 0 for "aucune victime", else None."""
     if _NO_VICTIMS.search(sentence):
@@ -402,7 +408,8 @@ def extract_events(article: Article, mentions: Sequence[TaggedMention], counters
 
     # most event-word sentences fail the cheap "did not happen" rules: only the others are typed,
     # together; a neighbour's type is looked up lazily (guess_at) when an untyped report needs one
-    happened = [p for p, (_, _, c_start, c_end) in enumerate(candidates) if not did_not_happen(article.text[c_start:c_end])]
+    happened = [p for p, (_, _, c_start, c_end) in enumerate(candidates)
+                if not did_not_happen(article.text[c_start:c_end]) and not only_no_victims(article.text[c_start:c_end], language)]
     classify(happened)
 
     reports: List[EventReport] = []
@@ -412,6 +419,12 @@ def extract_events(article: Article, mentions: Sequence[TaggedMention], counters
         counters["candidates"] += 1
         if did_not_happen(sentence):
             counters["not_happened"] += 1
+            continue
+        if only_no_victims(sentence, language):
+            # its toll (0) goes to the report of the sentence just before, when it has none
+            counters["tolls"] += 1
+            if reports and index - reports[-1].sentence_index == 1 and reports[-1].fatalities is None:
+                reports[-1] = reports[-1]._replace(fatalities=0)
             continue
         guess = guess_at(position)
         if guess is None and not _GENERIC_EVENT_WORD.search(sentence):
@@ -629,7 +642,7 @@ def sum_pairs(pairs: Iterable[Tuple[int, int]]) -> Tuple[int, int]:
 class _ExtractFn(beam.DoFn):
     def __init__(self):
         self.counters = {name: Metrics.counter("events", name)
-                         for name in ("candidates", "not_happened", "untyped", "background", "reports", "failed")}
+                         for name in ("candidates", "not_happened", "tolls", "untyped", "background", "reports", "failed")}
 
     def process(self, tagged: Tuple[Article, List[TaggedMention]]) -> Iterator[EventReport]:
         article, mentions = tagged
@@ -651,7 +664,8 @@ class ExtractEvents(beam.PTransform):
     """PCollection[(Article, [TaggedMention])] -> PCollection[EventReport], with a
     ``rejected`` side output (stage "events") for an article the extractor failed on.
     Counters (namespace "events"): candidates (sentences with an event word), not_happened,
-    untyped, background, reports, failed.
+    tolls (a "no casualties" sentence, given to the report before it), untyped, background,
+    reports, failed.
 
     ``ExtractEvents(with_rejected=True)`` returns {"reports", "rejected"}; by default it
     returns the reports only."""
