@@ -12,6 +12,7 @@ import time
 import uuid
 from typing import List, Optional, Tuple
 
+import confluent_kafka
 import pytest
 
 import apache_beam as beam
@@ -25,7 +26,6 @@ from kafka_fixture import kafka_broker  # noqa: F401  (pytest fixture)
 from transforms import kafka_io
 
 pytestmark = pytest.mark.kafka
-confluent_kafka = pytest.importorskip("confluent_kafka")
 
 BASE = Timestamp.of(1599523200)  # 2020-09-08T00:00:00Z
 

@@ -17,6 +17,7 @@ from apache_beam.utils.timestamp import Timestamp
 from apache_beam.utils.windowed_value import PaneInfo, PaneInfoTiming
 
 from transforms.events import merge_cluster
+from transforms.kafka_io import KafkaRecord
 from transforms.records import RawDocument, Rejected
 from transforms.streaming import (
     CountSightings,
@@ -109,8 +110,7 @@ def test_kafka_values_become_documents_or_dead_letters():
         assert isinstance(dead, Rejected) and dead.stage == "read" and reason in dead.reason
     record = {"topic": "articles", "partition": 3, "offset": 42, "value": value, "timestamp": 1600075800000}
     assert kafka_record_parts(record, "articles") == ("kafka:articles/3/42", value, ts("2020-09-14T09:30:00Z"))
-    kafka_io = pytest.importorskip("transforms.kafka_io")
-    read = kafka_io.KafkaRecord("articles", 3, 42, None, value, 1600075800000)
+    read = KafkaRecord("articles", 3, 42, None, value, 1600075800000)
     assert kafka_record_parts(read, "articles") == ("kafka:articles/3/42", value, ts("2020-09-14T09:30:00Z"))
     assert kafka_record_parts(read._replace(timestamp=0), "articles")[2] is None  # 0: no Kafka timestamp
 

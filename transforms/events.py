@@ -390,15 +390,20 @@ def extract_events(article: Article, mentions: Sequence[TaggedMention], counters
     fallback = _article_place([m for m in in_text if m.country == country])
     candidates = [(index, paragraph, start, end) for index, paragraph, start, end in article_sentences(article)
                   if is_event_sentence(article.text[start:end], language)]
+    sentences = [article.text[start:end] for _, _, start, end in candidates]
+    # the cheap rules first, once a sentence: most event-word sentences did not happen (threats,
+    # tallies, questions), and "No casualties were reported." is the toll of the report before it
+    ruled_out = ["not_happened" if did_not_happen(sentence) else "tolls" if only_no_victims(sentence, language) else None
+                 for sentence in sentences]
     guesses: Dict[int, Optional[TypeGuess]] = {}
 
     def classify(positions: Sequence[int]) -> None:
         """Types the candidates at ``positions`` in one batch (the English model costs ~7 ms a
         sentence batched, ~12 alone); a perceived event ("said to have heard") gets none."""
-        texts = {p: article.text[candidates[p][2]:candidates[p][3]] for p in positions if p not in guesses}
-        todo = [p for p, text in texts.items() if not _PERCEIVED.search(text)]
-        guesses.update({p: None for p in texts})
-        guesses.update(zip(todo, classify_events([texts[p] for p in todo], language)))
+        todo = [p for p in positions if p not in guesses]
+        typed = [p for p in todo if not _PERCEIVED.search(sentences[p])]
+        guesses.update({p: None for p in todo})
+        guesses.update(zip(typed, classify_events([sentences[p] for p in typed], language)))
 
     def guess_at(position: int) -> Optional[TypeGuess]:
         """The type of candidate ``position``, classified on first use if not batched already."""
@@ -406,21 +411,19 @@ def extract_events(article: Article, mentions: Sequence[TaggedMention], counters
             classify([position])
         return guesses[position]
 
-    # most event-word sentences fail the cheap "did not happen" rules: only the others are typed,
-    # together; a neighbour's type is looked up lazily (guess_at) when an untyped report needs one
-    happened = [p for p, (_, _, c_start, c_end) in enumerate(candidates)
-                if not did_not_happen(article.text[c_start:c_end]) and not only_no_victims(article.text[c_start:c_end], language)]
-    classify(happened)
+    # only the sentences the cheap rules keep are typed, together; a neighbour's type is looked
+    # up lazily (guess_at) when an untyped report needs one
+    classify([p for p, verdict in enumerate(ruled_out) if verdict is None])
 
     reports: List[EventReport] = []
     narrative_date = None  # (sentence index, EventDate) of the last event sentence that gave a date
     for position, (index, paragraph, start, end) in enumerate(candidates):
-        sentence = article.text[start:end]
+        sentence = sentences[position]
         counters["candidates"] += 1
-        if did_not_happen(sentence):
+        if ruled_out[position] == "not_happened":
             counters["not_happened"] += 1
             continue
-        if only_no_victims(sentence, language):
+        if ruled_out[position] == "tolls":
             # its toll (0) goes to the report of the sentence just before, when it has none
             counters["tolls"] += 1
             if reports and index - reports[-1].sentence_index == 1 and reports[-1].fatalities is None:
