@@ -57,7 +57,7 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Set
 
 import pytest
 
@@ -183,12 +183,22 @@ def taskmanager_pids(rest_port: int) -> List[int]:
     return [int(line) for line in out.split()]
 
 
-def running_job(rest_port: int) -> Optional[dict]:
+def flink_jobs(rest_port: int) -> List[dict]:
+    """Every job the session cluster knows, finished ones included (earlier submissions)."""
     try:
-        jobs = rest(rest_port, "/jobs/overview").get("jobs", [])
+        return rest(rest_port, "/jobs/overview").get("jobs", [])
     except (OSError, ValueError):
-        return None
-    return jobs[0] if jobs else None
+        return []
+
+
+def submitted_job(rest_port: int, earlier: Set[str]) -> Optional[dict]:
+    """The job of the current submission: the one not among the ``earlier`` job ids."""
+    fresh = [job for job in flink_jobs(rest_port) if job["jid"] not in earlier]
+    return max(fresh, key=lambda job: job.get("start-time", 0)) if fresh else None
+
+
+def job_state(rest_port: int, job_id: str) -> Optional[str]:
+    return next((job.get("state") for job in flink_jobs(rest_port) if job["jid"] == job_id), None)
 
 
 def checkpoint_counts(rest_port: int, job_id: str) -> dict:
@@ -317,6 +327,7 @@ def test_taskmanager_killed_mid_stream_gives_the_uninterrupted_aggregates(kafka_
             output = tmp_path / f"flink-{attempt}"
             job_log = tmp_path / f"flink-job-{attempt}.log"
             submitted = time.monotonic()
+            earlier = {job["jid"] for job in flink_jobs(rest_port)}  # a dropped start's job stays listed
             with job_log.open("w") as log_handle:
                 job = subprocess.Popen(stream_command(kafka_broker, topic, output, flink_args), cwd=ROOT,
                                        stdout=log_handle, stderr=subprocess.STDOUT)
@@ -329,7 +340,7 @@ def test_taskmanager_killed_mid_stream_gives_the_uninterrupted_aggregates(kafka_
                         break
                     pytest.fail(f"job ended before the fault:\n{text[-4000:]}")
                 assert time.monotonic() - submitted < 240, "no checkpoint and output within 240 s"
-                running = running_job(rest_port)
+                running = submitted_job(rest_port, earlier)
                 counts = checkpoint_counts(rest_port, running["jid"]) if running else {}
                 panes = list(output.glob("aggregates/*/pane-*")) if output.exists() else []
                 if counts.get("completed", 0) >= 2 and panes:
@@ -359,7 +370,7 @@ def test_taskmanager_killed_mid_stream_gives_the_uninterrupted_aggregates(kafka_
         # 2. the job restores the last checkpoint on the new TaskManager
         while True:
             counts = checkpoint_counts(rest_port, job_id)
-            state = (running_job(rest_port) or {}).get("state")
+            state = job_state(rest_port, job_id)
             if counts.get("restored", 0) >= 1 and state == "RUNNING":
                 break
             assert job.poll() is None and time.monotonic() - killed < 180, (
