@@ -20,10 +20,15 @@ import sys
 from collections import Counter
 from typing import List, Optional
 
-from transforms.event_dates import find_dates
-from transforms.event_types import is_event_sentence
-from transforms.events import did_not_happen, only_background, only_bare_plurals, only_no_victims
-from transforms.segment import split_sentences
+from transforms.events.classify import is_event_sentence
+from transforms.events.dates import find_dates
+from transforms.events.modality import (
+    did_not_happen,
+    only_background,
+    only_bare_plurals,
+    only_no_victims,
+)
+from transforms.text.segment import split_sentences
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DEFAULT_TSV = ROOT.parent / "shared" / "data" / "events" / "case2021-task2-dev.tsv"

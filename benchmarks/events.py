@@ -65,17 +65,16 @@ from benchmarks.train_event_types import (
     fit_view,
     read_case,
 )
-from transforms.event_types import (
+from transforms.events.classify import (
     MODEL_PATH,
     EventTypeModel,
-    LexiconResult,
-    ModelInputs,
     classify_event,
     fuse,
     load_lexicon,
     load_model,
-    prepare,
 )
+from transforms.events.features import ModelInputs, prepare
+from transforms.events.lexicon import LexiconResult
 
 RESULTS = Path(__file__).resolve().parent / "results"
 REFERENCE = 0.771  # best CASE-2021 task 2 system, weighted F1, full 30-type test set

@@ -35,7 +35,7 @@ from benchmarks.train_event_types import (
     fit_view,
     read_case,
 )
-from transforms.event_types import prepare
+from transforms.events.features import prepare
 
 META_C = (0.1, 0.3, 1.0)
 VECTOR_CANDIDATES = {f"md C={c}": VECTOR_VIEW._replace(classifier=ClassifierSpec("linearsvc", C=c)) for c in (0.003, 0.01, 0.1)}

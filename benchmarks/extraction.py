@@ -108,7 +108,7 @@ def load_html(data: Path, page_id: str) -> str:
 
 
 def ours(html: str, url: Optional[str]) -> str:
-    from transforms.html_extract import extract_page
+    from transforms.clean.html_extract import extract_page
     from transforms.records import BadInput
 
     try:

@@ -53,8 +53,14 @@ from typing import Any, Dict, List, Optional
 
 import psutil
 
+from benchmarks.processes import (
+    free_port,
+    loadavg,
+    start_worker_pool,
+    stop_group,
+    uptime,
+)
 from benchmarks.throughput import DEFAULT_DATA, build_corpus
-from benchmarks.processes import free_port, loadavg, start_worker_pool, stop_group, uptime
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"

@@ -21,7 +21,7 @@ from typing import List, Optional
 
 from benchmarks.throughput import DEFAULT_DATA, RESULTS, build_corpus
 from pipelines.peek import read_records
-from transforms import language
+from transforms.text import language
 
 
 def timed(paragraph_lists: List[List[str]]):

@@ -32,8 +32,9 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from benchmarks.hipe import HipeDocument, Score, read_hipe, score
-from transforms.entities import MODELS, TagEntities, load_model
-from transforms.mention_rules import MODEL_LABELS
+from transforms.entities.mention_rules import MODEL_LABELS
+from transforms.entities.models import MODELS, load_model
+from transforms.entities.tagger import TagEntities
 from transforms.records import Article, Paragraph
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,7 +21,7 @@ from apache_beam.metrics import Metrics
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipelines.batch import collect_counters
-from transforms.entities import TagEntities
+from transforms.entities.tagger import TagEntities
 from transforms.records import Article, Paragraph
 
 

@@ -17,14 +17,20 @@ import sys
 import time
 from typing import Dict, List
 
-from transforms.boilerplate import DEFAULT_MIN_ARTICLES, body_key, line_keys, strip_lines
-from transforms.cleanup import clean_document
-from transforms.dedup import DedupKey, dedup_key, pick_first
-from transforms.language import detect_article_languages
+from transforms.clean.boilerplate import (
+    DEFAULT_MIN_ARTICLES,
+    body_key,
+    line_keys,
+    strip_lines,
+)
+from transforms.clean.cleanup import clean_document
+from transforms.clean.dedup import DedupKey, dedup_key, pick_first
+from transforms.io.formats import read_documents
+from transforms.io.sinks import encode_shard, to_plain
+from transforms.io.sources import match_files
 from transforms.records import CleanedArticle, Rejected
-from transforms.segment import segment_article
-from transforms.sinks import encode_shard, to_plain
-from transforms.sources import match_files, read_documents
+from transforms.text.language import detect_article_languages
+from transforms.text.segment import segment_article
 
 
 def run(patterns: List[str], output: pathlib.Path, min_articles: int = DEFAULT_MIN_ARTICLES) -> Dict[str, int]:

@@ -35,13 +35,15 @@ from collections import Counter
 from typing import Dict, List
 
 from benchmarks.throughput import DEFAULT_DATA, build_corpus
-from transforms.cleanup import clean_document
-from transforms.entities import PIPE_BATCH, Models, model_spans, tag_article
-from transforms.events import extract_events
-from transforms.language import detect_article_languages
+from transforms.clean.cleanup import clean_document
+from transforms.entities.models import Models
+from transforms.entities.resolve import model_spans, tag_article
+from transforms.entities.tagger import PIPE_BATCH
+from transforms.events.extract import extract_events
+from transforms.io.formats import read_documents
 from transforms.records import Rejected
-from transforms.segment import segment_article
-from transforms.sources import read_documents
+from transforms.text.language import detect_article_languages
+from transforms.text.segment import segment_article
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
 STAGES = ("read+cleanup", "language", "segment", "ner", "events")

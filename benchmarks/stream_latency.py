@@ -33,7 +33,7 @@ What one run per runner does (every process it starts is stopped in ``finally``)
 
 Attribution (exact, no ordering assumption). An aggregate row only carries counts, so the job is
 run with one addition, made in this script (``BenchCountSightings``, a subclass of
-``transforms.streaming.CountSightings`` swapped into ``pipelines.stream`` before the pipeline is
+``transforms.stream_windows.CountSightings`` swapped into ``pipelines.stream`` before the pipeline is
 built; the streaming code itself is unchanged): each pane of each window gets ONE extra row,
 ``level="_bench"``, whose ``place`` lists the record ids (as ranges of their sequence numbers) of
 every distinct article the window's accumulator holds, and whose ``articles`` is their number.
@@ -142,9 +142,10 @@ def _bench_classes():
     import apache_beam as beam
     from apache_beam.metrics import Metrics
 
-    from transforms import streaming
+    from transforms.streaming import records as stream_records
+    from transforms.streaming import windows as stream_windows
 
-    class BenchCountSightings(streaming.CountSightings):
+    class BenchCountSightings(stream_windows.CountSightings):
         """CountSightings + one row per window and pane: every distinct article id held."""
 
         def extract_output(self, accumulator):
@@ -158,23 +159,24 @@ def _bench_classes():
             cell = (BENCH_LEVEL, _ranges(sorted(seqs)), None, "_all", "_all")
             return rows + [(cell, len(events), len(seqs))]
 
-    class BenchCountEventsInWindows(streaming.CountEventsInWindows):
+    class BenchCountEventsInWindows(stream_windows.CountEventsInWindows):
         """CountEventsInWindows.expand with BenchCountSightings (same windowing and trigger)."""
 
         def expand(self, sighted):
-            panes = Metrics.counter(streaming.STAGE, "aggregate_panes")
+            panes = Metrics.counter(stream_records.STAGE, "aggregate_panes")
 
             def to_rows(keyed, window=beam.DoFn.WindowParam, pane=beam.DoFn.PaneInfoParam):
                 panes.inc()
-                return streaming.pane_aggregates(keyed[1], window.start, window.end, pane)
+                return stream_windows.pane_aggregates(keyed[1], window.start, window.end, pane)
 
-            from typing import List as L, Tuple as T
+            from typing import List as L
+            from typing import Tuple as T
             return (
                 sighted
-                | "Windows" >> streaming.stream_windowing(*self._windowing)
-                | "OneKey" >> beam.Map(lambda s: ("", s)).with_output_types(T[str, streaming.EventSighting])
+                | "Windows" >> stream_windows.stream_windowing(*self._windowing)
+                | "OneKey" >> beam.Map(lambda s: ("", s)).with_output_types(T[str, stream_records.EventSighting])
                 | "Count" >> beam.CombinePerKey(BenchCountSightings())
-                | "Rows" >> beam.Map(to_rows).with_output_types(L[streaming.StreamAggregate])
+                | "Rows" >> beam.Map(to_rows).with_output_types(L[stream_records.StreamAggregate])
             )
 
     return BenchCountSightings, BenchCountEventsInWindows
@@ -205,10 +207,10 @@ def job_main(argv: List[str]) -> int:
 def load_templates(data: Optional[pathlib.Path]) -> List[Dict[str, Any]]:
     """Real articles to copy: text ones (seed dump articles, feed records) and HTML pages."""
     sys.path.insert(0, str(ROOT))
-    from transforms.cleanup import clean_document
-    from transforms.html_extract import extract_page
+    from transforms.clean.cleanup import clean_document
+    from transforms.clean.html_extract import extract_page
+    from transforms.io.formats import read_documents
     from transforms.records import CleanedArticle, RawDocument
-    from transforms.sources import read_documents
 
     templates: List[Dict[str, Any]] = []
     seen = set()
@@ -253,10 +255,10 @@ def load_templates(data: Optional[pathlib.Path]) -> List[Dict[str, Any]]:
 
 
 def _fingerprint(record: Dict[str, Any]) -> Optional[str]:
-    from transforms.cleanup import clean_document
-    from transforms.dedup import body_fingerprint
+    from transforms.clean.cleanup import clean_document
+    from transforms.clean.dedup import body_fingerprint
+    from transforms.io.formats import document_from_fields
     from transforms.records import CleanedArticle
-    from transforms.sources import document_from_fields
 
     articles = [a for a in clean_document(document_from_fields("check", record)) if isinstance(a, CleanedArticle)]
     return body_fingerprint(articles[0].paragraphs) if len(articles) == 1 else None
@@ -266,9 +268,9 @@ def distinct_copies(template: Dict[str, Any]) -> Optional[Dict[str, Any]]:
     """The template if two copies of it survive body de-duplication; an HTML page whose
     extracted body loses the unique sentence becomes a text template (its extracted
     paragraphs); None if neither works."""
-    from transforms.cleanup import clean_document
+    from transforms.clean.cleanup import clean_document
+    from transforms.io.formats import document_from_fields
     from transforms.records import CleanedArticle
-    from transforms.sources import document_from_fields
 
     stamp = now_iso()
     one, two = (_fingerprint(make_record(template, n, stamp)) for n in (1, 2))

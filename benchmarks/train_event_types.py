@@ -34,21 +34,19 @@ from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 import numpy as np
 from scipy import sparse
 
-from transforms.event_types import (
+from transforms.events.classify import MODEL_PATH, EventTypeModel, View
+from transforms.events.features import (
     CHARS,
     DENSE_KINDS,
     FRAMES,
     GLOVE,
-    MODEL_PATH,
     PARSE,
     SENTENCE,
     VECTORS,
     WORDS,
-    EventTypeModel,
     FeatureConfig,
     ModelInputs,
     TfidfBlock,
-    View,
     prepare,
 )
 

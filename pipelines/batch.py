@@ -17,19 +17,35 @@ from typing import Dict, List, Optional, Sequence
 
 import apache_beam as beam
 from apache_beam.coders.row_coder import RowCoder
-from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions, StandardOptions
+from apache_beam.options.pipeline_options import (
+    PipelineOptions,
+    SetupOptions,
+    StandardOptions,
+)
 
-from transforms.boilerplate import DEFAULT_MIN_ARTICLES, LearnBoilerplate, StripBoilerplate
-from transforms.checkpoint import CheckpointToFiles
-from transforms.cleanup import CleanArticles
-from transforms.dedup import DropDuplicates, FindDuplicates
-from transforms.entities import TagEntities
-from transforms.events import DEFAULT_WINDOW_DAYS, ClusterEvents, CountEvents, ExtractEvents, WriteAggregatesCsv
-from transforms.language import DetectLanguage
+from transforms.clean.boilerplate import (
+    DEFAULT_MIN_ARTICLES,
+    LearnBoilerplate,
+    StripBoilerplate,
+)
+from transforms.clean.cleanup import CleanArticles
+from transforms.clean.dedup import DropDuplicates, FindDuplicates
+from transforms.entities.tagger import TagEntities
+from transforms.events.cluster import ClusterEvents
+from transforms.events.count import DEFAULT_WINDOW_DAYS, CountEvents, WriteAggregatesCsv
+from transforms.events.extract import ExtractEvents
+from transforms.io.sinks import (
+    AVRO,
+    FORMATS,
+    WriteRecords,
+    prepare_output,
+    remove_spill,
+)
+from transforms.io.sources import ReadNewsFeeds
+from transforms.io.spill import CheckpointToFiles
 from transforms.records import CleanedArticle
-from transforms.segment import SegmentArticles
-from transforms.sinks import AVRO, FORMATS, WriteRecords, prepare_output, remove_spill
-from transforms.sources import ReadNewsFeeds
+from transforms.text.language import DetectLanguage
+from transforms.text.segment import SegmentArticles
 
 RECORD_KINDS = ("articles", "sentences", "mentions", "entities", "events", "aggregates", "duplicates", "rejected")
 

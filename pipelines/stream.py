@@ -46,38 +46,42 @@ import time
 from typing import Dict, List, Optional, Sequence
 
 import apache_beam as beam
-from apache_beam.options.pipeline_options import PipelineOptions, PortableOptions, SetupOptions, StandardOptions
+from apache_beam.options.pipeline_options import (
+    PipelineOptions,
+    PortableOptions,
+    SetupOptions,
+    StandardOptions,
+)
 from apache_beam.transforms import window as windows
 
 from pipelines.batch import BatchOptions, _rows_opaque_to_java_runners, collect_counters
-from transforms.cleanup import CleanArticles
-from transforms.entities import TagEntities
-from transforms.events import ExtractEvents
-from transforms.language import DetectLanguage
+from transforms.clean.cleanup import CleanArticles
+from transforms.entities.tagger import TagEntities
+from transforms.events.extract import ExtractEvents
 from transforms.records import Duplicate, Rejected
-from transforms.segment import SegmentArticles
-from transforms.streaming import (
+from transforms.streaming.clusters import ClusterEventsIncrementally
+from transforms.streaming.dedup import DropStreamingDuplicates
+from transforms.streaming.event_time import FlagTooLate, StampPublicationTime
+from transforms.streaming.feeds import (
+    KafkaToDocuments,
+    ReadDirectoryFeed,
+    clear_pending,
+    commit_pending,
+)
+from transforms.streaming.panes import WritePaneFiles
+from transforms.streaming.progress import LogOfProcessing, LogProgress
+from transforms.streaming.records import (
     DEFAULT_ALLOWED_LATENESS_HOURS,
     DEFAULT_CLUSTER_TTL_DAYS,
     DEFAULT_DEDUP_TTL_DAYS,
     DEFAULT_EARLY_FIRING_SECONDS,
     DEFAULT_POLL_SECONDS,
     DEFAULT_WINDOW_MINUTES,
-    ClusterEventsIncrementally,
-    CountEventsInWindows,
-    DropStreamingDuplicates,
-    FlagTooLate,
-    KafkaToDocuments,
-    LatestEventsInWindows,
-    LogOfProcessing,
-    LogProgress,
-    ReadDirectoryFeed,
-    StampPublicationTime,
     StreamAggregate,
-    WritePaneFiles,
-    clear_pending,
-    commit_pending,
 )
+from transforms.streaming.windows import CountEventsInWindows, LatestEventsInWindows
+from transforms.text.language import DetectLanguage
+from transforms.text.segment import SegmentArticles
 
 
 class StreamOptions(PipelineOptions):
@@ -124,7 +128,7 @@ def output_format(options: PipelineOptions) -> str:
 def kafka_io_module():
     """``transforms.kafka_io`` (written by another engineer); a clear error without it."""
     try:
-        from transforms import kafka_io  # noqa: PLC0415 — optional until it lands
+        from transforms.io import kafka as kafka_io  # noqa: PLC0415 — optional until it lands
     except ImportError as error:
         raise SystemExit(
             f"--kafka_* options need transforms/kafka_io.py, which could not be imported ({error})"
@@ -145,7 +149,7 @@ def read_kafka(pipeline: beam.Pipeline, options: StreamOptions):
 def write_kafka(records, topic: str, bootstrap: str, label: str, key):
     """JSON records to a topic through ``kafka_io.WriteJsonToKafka`` (at-least-once)."""
     kafka_io = kafka_io_module()
-    from transforms.sinks import to_plain
+    from transforms.io.sinks import to_plain
 
     return (
         records

@@ -6,7 +6,14 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from transforms.boilerplate import StripCorpusBoilerplate, count_votes, line_key, line_keys, source_key, strip_lines
+from transforms.clean.boilerplate import (
+    StripCorpusBoilerplate,
+    count_votes,
+    line_key,
+    line_keys,
+    source_key,
+    strip_lines,
+)
 from transforms.records import CleanedArticle
 
 PROMO = "Suivez-nous sur Telegram pour ne rien manquer de l’actualité"
@@ -94,7 +101,7 @@ def test_count_votes_counts_distinct_bodies_per_line_across_packets() -> None:
 
 
 def test_small_packets_and_few_buckets_learn_the_same_lines(monkeypatch: pytest.MonkeyPatch) -> None:
-    import transforms.boilerplate as boilerplate
+    import transforms.clean.boilerplate as boilerplate
 
     monkeypatch.setattr(boilerplate, "PACKET_BYTES", 32)  # a packet every two votes
     corpus = [_article(n, "site.fr", [f"Fait numéro {n}.", PROMO, "Photo : DR"]) for n in range(6)]
@@ -104,7 +111,7 @@ def test_small_packets_and_few_buckets_learn_the_same_lines(monkeypatch: pytest.
 
 
 def test_votes_through_files_learn_the_same_lines(tmp_path) -> None:
-    import transforms.boilerplate as boilerplate
+    import transforms.clean.boilerplate as boilerplate
 
     corpus = [_article(n, "site.fr", [f"Fait numéro {n}.", PROMO, "Photo : DR"]) for n in range(6)]
     corpus += [_article(6, "site.fr", ["Fait numéro 1.", PROMO, "Photo : DR"])]  # a copy of article 1: no second vote

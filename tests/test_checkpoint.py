@@ -9,10 +9,16 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-import transforms.checkpoint as checkpoint
-from transforms.checkpoint import CheckpointToFiles, GroupThroughFiles, group_line, merge_groups, read_back
+import transforms.io.spill as checkpoint
+from transforms.io.sinks import write_lines_gz
+from transforms.io.spill import (
+    CheckpointToFiles,
+    GroupThroughFiles,
+    group_line,
+    merge_groups,
+    read_back,
+)
 from transforms.records import CleanedArticle
-from transforms.sinks import write_lines_gz
 
 ARTICLES = [
     CleanedArticle(f"id{n}", f"feed.txt#{n}", None if n % 2 else f"https://site.fr/{n}", "site.fr", "Titre « guillemets »",

@@ -6,7 +6,13 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from transforms.dedup import DedupArticles, article_id, body_fingerprint, canonical_url, source_of
+from transforms.clean.dedup import (
+    DedupArticles,
+    article_id,
+    body_fingerprint,
+    canonical_url,
+    source_of,
+)
 from transforms.records import CleanedArticle, Duplicate
 
 

@@ -12,21 +12,19 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing.util import assert_that, equal_to
 
-from transforms.entities import (
+from transforms.entities.consistency import (
     CORPUS_MIN_VOTES,
-    apply_source_region,
-    TagEntities,
-    TaggedMention,
     apply_corpus_vote,
+    apply_source_region,
     corpus_winner,
-    load_model,
-    model_spans,
     reading,
-    tag_article,
 )
-from transforms.gazetteer import Gazetteer
+from transforms.entities.gazetteer import Gazetteer
+from transforms.entities.mention import TaggedMention
+from transforms.entities.models import load_model
+from transforms.entities.resolve import model_spans, tag_article
+from transforms.entities.tagger import TagEntities
 from transforms.records import Article, Paragraph
-
 
 
 def article(text: str, language: str = "fr", article_id: str = "a1", source: str = "example.org") -> Article:
@@ -318,7 +316,7 @@ class _FlakyNlp:
 
 
 def test_a_failing_text_is_isolated_and_the_batch_goes_on():
-    from transforms.entities import _pipe_each
+    from transforms.entities.tagger import _pipe_each
 
     out = list(_pipe_each(_FlakyNlp(), ["un deux", "POISON ici", "trois"]))
     assert [position for position, _ in out] == [0, 1, 2]

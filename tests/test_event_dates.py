@@ -1,7 +1,7 @@
 """Tests of transforms.event_dates: date expressions resolved against the publication date."""
 import pytest
 
-from transforms.event_dates import event_date
+from transforms.events.dates import event_date
 
 PUBLISHED = "2020-09-18"  # a Friday
 

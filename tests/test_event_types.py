@@ -12,21 +12,29 @@ import zipfile
 import numpy as np
 import pytest
 
-from transforms import event_types as et
-from transforms.event_types import (
-    FeatureConfig,
+from transforms.events.classify import (
+    MODEL_PATH,
+    EventTypeModel,
     TypeGuess,
     classify_event,
     classify_events,
     event_types,
-    fold,
     is_event_sentence,
     load_lexicon,
     load_model,
     match_lexicon,
-    stem,
-    words,
 )
+from transforms.events.features import (
+    FeatureConfig,
+    TfidfBlock,
+    char_terms,
+    frame_terms,
+    mean_glove_vector,
+    mean_word_vector,
+    model_words,
+)
+from transforms.events.lexicon import fold, read_triggers, stem, words
+from transforms.events.resources import load_parser
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 ACLED_EVENT_TYPES = {
@@ -132,7 +140,7 @@ def test_known_mappings(code, event_type, cameo):
 
 
 def test_every_type_has_triggers_in_both_languages_and_references_resolve():
-    rows = et.read_triggers()
+    rows = read_triggers()
     types = set(event_types())
     groups = {row.type for row in rows if row.type.islower()}
     for row in rows:
@@ -330,8 +338,8 @@ def test_type_guess_fields():
 
 
 def test_artefact_is_small_and_holds_no_pickle():
-    assert os.path.getsize(et.MODEL_PATH) < 5 * 1024 * 1024
-    with zipfile.ZipFile(et.MODEL_PATH) as archive:
+    assert os.path.getsize(MODEL_PATH) < 5 * 1024 * 1024
+    with zipfile.ZipFile(MODEL_PATH) as archive:
         names = archive.namelist()
         meta = json.loads(archive.read("model.json"))
         assert meta["format"] == 3
@@ -360,18 +368,22 @@ def test_artefact_is_small_and_holds_no_pickle():
 def test_model_loads_once_per_process_across_threads():
     code = (
         "import threading\n"
-        "from transforms import event_types as et\n"
+        "from transforms.events.classify import classify_event\n"
+        "from transforms.loading import LOAD_COUNTS\n"
         "out = []\n"
         "def work():\n"
-        "    out.append(et.classify_event('A roadside bomb exploded near the convoy', 'en').type)\n"
-        "    out.append(et.classify_event('Une roquette a visé la base', 'fr').type)\n"
+        "    out.append(classify_event('A roadside bomb exploded near the convoy', 'en').type)\n"
+        "    out.append(classify_event('Une roquette a visé la base', 'fr').type)\n"
         "threads = [threading.Thread(target=work) for _ in range(6)]\n"
         "[t.start() for t in threads]\n"
         "[t.join() for t in threads]\n"
-        "print(sorted(set(out)), dict(sorted(et.LOAD_COUNTS.items())))\n"
+        "print(sorted(set(out)), dict(sorted(LOAD_COUNTS.items())))\n"
     )
     run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
-    expected = "{'encoder': 1, 'glove': 1, 'lexicon': 1, 'model': 1, 'parser': 1, 'types': 1, 'vectors': 1}"
+    expected = (
+        "{'event-lexicons': 1, 'event-parser': 1, 'event-type-model': 1, 'event-types': 1, "
+        "'glove-vectors': 1, 'md-word-vectors': 1, 'sentence-encoder': 1}"
+    )
     assert run.stdout.strip() == "['ART_MISS_ATTACK', 'REM_EXPLOS'] " + expected
 
 
@@ -380,20 +392,20 @@ def test_load_model_returns_the_cached_instance():
 
 
 def test_static_word_vectors_come_from_the_installed_wheels():
-    md = et.mean_word_vector(["Rockets", "hit", "base"])
-    glove = et.mean_glove_vector(["Rockets", "hit", "base"])
+    md = mean_word_vector(["Rockets", "hit", "base"])
+    glove = mean_glove_vector(["Rockets", "hit", "base"])
     assert md.shape == (300,) and md.dtype == np.float32 and np.abs(md).sum() > 0
     assert glove.shape == (50,) and glove.dtype == np.float32 and np.abs(glove).sum() > 0
     # unknown words only: zeros, not an error
-    assert not et.mean_word_vector(["qzxqzxqzx"]).any() and not et.mean_glove_vector([]).any()
+    assert not mean_word_vector(["qzxqzxqzx"]).any() and not mean_glove_vector([]).any()
     # the mean of the known words' vectors only
-    np.testing.assert_array_equal(et.mean_word_vector(["bomb", "qzxqzxqzx"]), et.mean_word_vector(["bomb"]))
-    np.testing.assert_array_equal(et.mean_glove_vector(["Bomb", "qzxqzxqzx"]), et.mean_glove_vector(["bomb"]))
+    np.testing.assert_array_equal(mean_word_vector(["bomb", "qzxqzxqzx"]), mean_word_vector(["bomb"]))
+    np.testing.assert_array_equal(mean_glove_vector(["Bomb", "qzxqzxqzx"]), mean_glove_vector(["bomb"]))
 
 
 def test_frame_terms_read_the_root_verb():
-    doc = et.load_parser()("Militants fired rockets at the base.")
-    terms = et.frame_terms(doc)
+    doc = load_parser()("Militants fired rockets at the base.")
+    terms = frame_terms(doc)
     assert "RC:fire>dobj>rocket" in terms and "PP:fire>at>base" in terms and "ST:rocket" in terms
 
 
@@ -402,9 +414,9 @@ def test_tfidf_block_matches_sklearn():
 
     config = FeatureConfig(word_ngrams=None, char_ngrams=(2, 4))
     corpus = ["Rockets hit the base", "A bomb hit the convoy", "Protesters marched, protesters chanted"]
-    analyse = lambda text: et.char_terms(et.model_words(text, config), config)  # noqa: E731
+    analyse = lambda text: char_terms(model_words(text, config), config)  # noqa: E731
     reference = TfidfVectorizer(analyzer=analyse, sublinear_tf=True).fit(corpus)
-    block = et.TfidfBlock.fit([analyse(t) for t in corpus], min_df=1, sublinear=True)
+    block = TfidfBlock.fit([analyse(t) for t in corpus], min_df=1, sublinear=True)
     assert block.vocabulary == reference.get_feature_names_out().tolist()
     for text in corpus + ["the rockets of the protesters"]:
         columns, values = block.transform(analyse(text))
@@ -457,7 +469,7 @@ def test_training_is_deterministic_and_round_trips(tmp_path):
 
     texts, labels = train.read_case(str(data))
     fresh = train.fit(texts, labels, train.CHOSEN)
-    loaded = et.EventTypeModel.load(str(first))
+    loaded = EventTypeModel.load(str(first))
     assert loaded.classes == fresh.classes == sorted(SYNTHETIC)
     lexicon = load_lexicon("en")
     for text in ["Rockets hit the base again", "A bomb exploded near the convoy", "Protesters marched"]:

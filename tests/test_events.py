@@ -2,35 +2,37 @@
 under-merging), counting, and the seed's events end to end."""
 from __future__ import annotations
 
+from collections import Counter
 from typing import Dict, List, Optional
 
 import apache_beam as beam
-from collections import Counter
-
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing.util import assert_that, equal_to
 
-from transforms.events import (
-    AGGREGATE_CSV_HEADER,
+from transforms.events.arguments import fatalities, find_target
+from transforms.events.cluster import (
     ClusterEvents,
-    CountEvents,
-    EventReport,
-    aggregates_csv,
     cluster_reports,
     compatible,
-    count_keys,
-    did_not_happen,
-    extract_events,
-    fatalities,
-    find_target,
     haversine_km,
     merge_cluster,
-    only_background,
-    only_no_victims,
-    only_bare_plurals,
+)
+from transforms.events.count import (
+    AGGREGATE_CSV_HEADER,
+    CountEvents,
+    aggregates_csv,
+    count_keys,
     window_of,
 )
+from transforms.events.extract import extract_events
+from transforms.events.modality import (
+    did_not_happen,
+    only_background,
+    only_bare_plurals,
+    only_no_victims,
+)
+from transforms.events.records import EventReport
 
 # --- sentence-level rules ------------------------------------------------------------------------
 
@@ -244,7 +246,7 @@ def test_cluster_and_count_in_beam():
 
 
 def test_aggregates_csv_is_sorted_with_a_header():
-    from transforms.events import Aggregate
+    from transforms.events.records import Aggregate
 
     rows = [Aggregate("2020-09-15", "2020-09-16", "country", "IQ", "IQ", "REM_EXPLOS", "Explosions/Remote violence", 2, 3),
             Aggregate("2020-09-03", "2020-09-04", "city", "Baghdad", "IQ", "ART_MISS_ATTACK", "Explosions/Remote violence", 1, 1)]
@@ -297,7 +299,7 @@ def _article_keys(event: dict, urls: Dict[str, str]) -> set:
 
 
 def _matches(gold, event: dict, urls: Dict[str, str]) -> bool:
-    from transforms.events import haversine_km as km
+    from transforms.events.cluster import haversine_km as km
 
     date, type_, _, position, articles = gold
     if event["type"] != type_ or not event["date"]:
@@ -372,7 +374,7 @@ def _article(article_id: str, text: str):
 
 def test_an_article_the_extractor_fails_on_becomes_a_dead_letter(monkeypatch):
     """One article's bug lands in rejected/ (stage "events"); the others still give events."""
-    import transforms.events as events
+    import transforms.events.extract as events
 
     real = events.extract_events
 

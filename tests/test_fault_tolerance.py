@@ -78,9 +78,9 @@ def log(message: str) -> None:
 def article_templates() -> List[dict]:
     """The seed dump's and sample feed's clean articles, as feed records (text = paragraphs)."""
     sys.path.insert(0, str(ROOT))
-    from transforms.cleanup import clean_document
+    from transforms.clean.cleanup import clean_document
+    from transforms.io.formats import read_documents
     from transforms.records import CleanedArticle, RawDocument
-    from transforms.sources import read_documents
 
     paths = sorted(glob.glob(str(ROOT / "tests" / "fixtures" / "seed" / "*.txt")))
     paths += sorted(glob.glob(str(ROOT / "sample" / "feeds" / "*.jsonl")))

@@ -10,12 +10,9 @@ import time
 
 import pytest
 
-from transforms import gazetteer as gz
-from transforms.gazetteer import (
-    Canonical,
-    Gazetteer,
-    Place,
-    choose_place,
+from transforms.entities import gazetteer as gz
+from transforms.entities.gazetteer import Canonical, Gazetteer, Place, choose_place
+from transforms.entities.names import (
     display_name,
     entity_hash,
     surface_key,
@@ -406,7 +403,7 @@ PROBES = [
 ]
 _PROBE_SCRIPT = """
 import json, sys
-from transforms.gazetteer import Gazetteer
+from transforms.entities.gazetteer import Gazetteer
 g = Gazetteer.load()
 probes = json.loads(sys.argv[1])
 print(json.dumps([[list(g.canonical(s, l)), list(g.geocode(s) or [])] for s, l in probes]))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from transforms.html_extract import DEFAULT_MAX_BYTES, ExtractedPage, extract_page
+from transforms.clean.html_extract import DEFAULT_MAX_BYTES, ExtractedPage, extract_page
 from transforms.records import BadInput
 
 FIXTURES = Path(__file__).parent / "fixtures" / "html"

@@ -12,18 +12,18 @@ import time
 import uuid
 from typing import List, Optional, Tuple
 
+import apache_beam as beam
 import confluent_kafka
 import pytest
-
-import apache_beam as beam
 from apache_beam.io.restriction_trackers import OffsetRange
 from apache_beam.io.watermark_estimators import ManualWatermarkEstimator
 from apache_beam.runners import sdf_utils
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.utils.timestamp import Duration, Timestamp
-
 from kafka_fixture import kafka_broker  # noqa: F401  (pytest fixture)
-from transforms import kafka_io
+
+from transforms.dates import to_timestamp
+from transforms.io import kafka as kafka_io
 
 pytestmark = pytest.mark.kafka
 
@@ -94,7 +94,7 @@ def test_publication_time_else_kafka_time():
     assert kafka_io.publication_time(with_time) == BASE + Duration.of(60)
     assert kafka_io.publication_time(without) == Timestamp.of(1_700_000_000)
     assert kafka_io.publication_time(not_json) == Timestamp.of(1_700_000_000)
-    assert kafka_io.parse_time("2020-09-14T09:30:00+02:00") == Timestamp.of(1600068600)
+    assert to_timestamp("2020-09-14T09:30:00+02:00") == Timestamp.of(1600068600)
 
 
 def read_calls(bootstrap: str, element: kafka_io.KafkaPartition, restriction: OffsetRange,

@@ -11,8 +11,9 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from transforms import language
-from transforms.language import (
+from transforms.records import CleanedArticle
+from transforms.text import language
+from transforms.text.language import (
     DetectLanguage,
     LanguagedArticle,
     article_sample,
@@ -20,7 +21,6 @@ from transforms.language import (
     detect_language,
     normalize_code,
 )
-from transforms.records import CleanedArticle
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
@@ -176,7 +176,7 @@ def test_paragraphs_detected_when_article_has_no_language():
 
 _DETERMINISM_SCRIPT = """
 import json, sys
-from transforms.language import detect_article_languages, detect_language_with_probability
+from transforms.text.language import detect_article_languages, detect_language_with_probability
 texts = json.loads(sys.stdin.read())
 print(json.dumps({
     "articles": [detect_article_languages(paragraphs, None) for paragraphs in texts],
@@ -302,7 +302,7 @@ def test_languaged_article_uses_row_coder():
 
 
 def test_function_words_spare_langdetect_only_when_plain():
-    from transforms.language import plainly_in
+    from transforms.text.language import plainly_in
 
     french = "Le convoi a été touché par une bombe dans le quartier, selon les sources de la police."
     assert plainly_in(french, "fr")

@@ -1,7 +1,7 @@
 """Tests of transforms.mention_rules: span repairs as pure functions."""
 import pytest
 
-from transforms.mention_rules import (
+from transforms.entities.mention_rules import (
     Span,
     extend_titles,
     is_demonym,

@@ -9,18 +9,17 @@ import unicodedata
 
 import pytest
 
-from transforms.scrub import (
-    fold,
+from transforms.clean.scrub import (
     is_breadcrumb,
     is_caption,
     is_dateline,
     line_rule,
     normalise_line,
     paragraphs_from_text,
-    parse_date,
     scrub_paragraphs,
     tidy_line,
 )
+from transforms.dates import fold, parse_date
 
 NBSP, NNBSP, ZWSP = "\u00a0", "\u202f", "\u200b"
 

@@ -16,11 +16,15 @@ from typing import Dict, List
 
 import pytest
 
-from transforms.cleanup import clean_document
+from transforms.clean.cleanup import clean_document
+from transforms.clean.dump import split_dump
+from transforms.clean.scrub import (
+    normalise_line,
+    paragraphs_from_text,
+    scrub_paragraphs,
+)
+from transforms.io.formats import read_documents
 from transforms.records import DUMP, CleanedArticle, RawDocument
-from transforms.scrub import normalise_line, paragraphs_from_text, scrub_paragraphs
-from transforms.sources import read_documents
-from transforms.split_dump import split_dump
 
 SEED_DIR = Path(__file__).parent / "fixtures" / "seed"
 SEED = SEED_DIR / "000_243c87bbee7a852f.txt"

@@ -7,9 +7,14 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from transforms.language import LanguagedArticle
 from transforms.records import Article, CleanedArticle, Paragraph, Sentence
-from transforms.segment import SegmentArticles, join_paragraphs, segment_article, split_sentences
+from transforms.text.language import LanguagedArticle
+from transforms.text.segment import (
+    SegmentArticles,
+    join_paragraphs,
+    segment_article,
+    split_sentences,
+)
 
 
 def sentences(paragraph, language=None):

@@ -8,8 +8,14 @@ import apache_beam as beam
 import fastavro
 import pytest
 
+from transforms.io.sinks import (
+    WriteRecords,
+    encode_shard,
+    prepare_output,
+    shard_of,
+    to_plain,
+)
 from transforms.records import Rejected
-from transforms.sinks import WriteRecords, encode_shard, prepare_output, shard_of, to_plain
 
 RECORDS = [Rejected(f"in/{n}.html", "read", "empty file", "") for n in range(7)]
 
@@ -89,7 +95,7 @@ def test_avro_header_does_not_depend_on_the_process_hash_seed() -> None:
     import sys
 
     code = (
-        "import hashlib; from transforms.sinks import encode_shard; "
+        "import hashlib; from transforms.io.sinks import encode_shard; "
         "print(hashlib.sha1(encode_shard([], 'article', 'avro', 'articles/p')).hexdigest())"
     )
     digests = {
@@ -103,7 +109,7 @@ def test_avro_header_does_not_depend_on_the_process_hash_seed() -> None:
 
 
 def test_many_small_spills_and_merge_rounds_give_the_same_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import transforms.sinks as sinks
+    import transforms.io.sinks as sinks
 
     records = [Rejected(f"in/{n:03d}.html", "read", "empty file", "x" * (n % 7)) for n in range(300)]
     reference = _write(tmp_path / "ref", "avro", records=records)

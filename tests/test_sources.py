@@ -22,9 +22,11 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from schemas import load_schema
-from transforms import sources
-from transforms.records import DUMP, HTML, TEXT, RawDocument, Rejected
-from transforms.sources import ReadNewsFeeds, decode_bytes, match_files, read_documents
+from transforms.io import formats, sources
+from transforms.io.decoding import decode_bytes
+from transforms.io.formats import read_documents
+from transforms.io.sources import ReadNewsFeeds, match_files
+from transforms.records import DUMP, HTML, PAYLOAD_LIMIT, TEXT, RawDocument, Rejected
 
 Item = Union[RawDocument, Rejected]
 
@@ -162,8 +164,8 @@ def test_a_50_mb_page_is_rejected_fast_without_reading_it(tmp_path: Path) -> Non
     with CountingReader(path, "rb") as handle:
         items = list(read_documents(str(path), handle))
     reject = only_reject(items)
-    assert reject.reason == f"page too large ({path.stat().st_size} bytes > {sources.DEFAULT_MAX_BYTES} limit)"
-    assert CountingReader.read_bytes <= sources.PAYLOAD_LIMIT  # only the head, for the payload
+    assert reject.reason == f"page too large ({path.stat().st_size} bytes > {formats.DEFAULT_MAX_BYTES} limit)"
+    assert CountingReader.read_bytes <= PAYLOAD_LIMIT  # only the head, for the payload
     assert time.monotonic() - started < 2
 
 
@@ -200,7 +202,7 @@ def test_unexpected_reader_error_becomes_one_rejected(monkeypatch: pytest.Monkey
         yield RawDocument(origin=f"{path}#1", kind=TEXT, body="kept")
         raise RuntimeError("bug in a reader")
 
-    monkeypatch.setitem(sources.READERS, "jsonl", broken)
+    monkeypatch.setitem(formats.READERS, "jsonl", broken)
     first, reject = read_bytes("feed.jsonl", b'{"text": "x"}\n')
     assert first.body == "kept"
     assert "RuntimeError" in reject.reason and reject.payload.startswith('{"text"')

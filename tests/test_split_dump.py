@@ -5,7 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from transforms.split_dump import DumpArticle, find_dateline, published_from_url, split_dump
+from transforms.clean.dump import (
+    DumpArticle,
+    find_dateline,
+    published_from_url,
+    split_dump,
+)
 
 SEED = Path(__file__).parent / "fixtures" / "seed" / "000_243c87bbee7a852f.txt"
 ORIGIN = "seed/000.txt"

@@ -16,25 +16,21 @@ from apache_beam.transforms.window import TimestampedValue
 from apache_beam.utils.timestamp import Timestamp
 from apache_beam.utils.windowed_value import PaneInfo, PaneInfoTiming
 
-from transforms.events import merge_cluster
-from transforms.kafka_io import KafkaRecord
+from tests.test_events import report
+from transforms.events.cluster import merge_cluster
+from transforms.io.kafka import KafkaRecord
 from transforms.records import RawDocument, Rejected
-from transforms.streaming import (
-    CountSightings,
-    FeedFile,
-    StreamCluster,
-    cluster_event,
+from transforms.streaming.clusters import cluster_event, join_cluster
+from transforms.streaming.event_time import event_time
+from transforms.streaming.feeds import (
     document_from_kafka,
     enter_in_ledger,
-    event_time,
-    join_cluster,
     kafka_record_parts,
     new_files,
-    pane_aggregates,
-    pane_file_path,
-    sightings,
 )
-from tests.test_events import report
+from transforms.streaming.panes import pane_file_path
+from transforms.streaming.records import FeedFile, StreamCluster
+from transforms.streaming.windows import CountSightings, pane_aggregates, sightings
 
 
 def ts(iso: str) -> Timestamp:
@@ -246,7 +242,7 @@ def test_directory_feed_reads_each_file_once_across_restarts(tmp_path):
 def test_an_article_the_event_stage_fails_on_is_a_dead_letter_not_a_crash(tmp_path, monkeypatch):
     """As in batch: the article still counts, its dead letter (stage "events") is written and
     the summary names it."""
-    import transforms.events as events
+    import transforms.events.extract as events
     from pipelines.stream import format_summary, reconcile, run
 
     def broken(article, mentions, counters=None):

@@ -10,7 +10,6 @@ from typing import List, NamedTuple, Optional
 
 import apache_beam as beam
 
-
 # Kinds of RawDocument.kind
 HTML = "html"  # a whole web page; goes through main-text extraction
 DUMP = "dump"  # a plain-text dump of one or more pasted articles; split first

@@ -1,0 +1,142 @@
+"""Scrape-cleanup: raw documents in, clean articles with metadata out.
+
+HTML pages go through main-text extraction, text dumps are split into their
+articles, and every article's paragraphs lose in-article boilerplate (captions,
+teaser links, "Lire aussi" lines, bylines, counters). Each document becomes zero
+or more ``CleanedArticle``s, or a ``Rejected`` saying why.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Iterator, List, Optional, Union
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from transforms.clean.dedup import article_id, source_of
+from transforms.clean.dump import split_dump
+from transforms.clean.html_extract import extract_page
+from transforms.clean.scrub import paragraphs_from_text, scrub_paragraphs
+from transforms.dates import normalise_published
+from transforms.records import (
+    DUMP,
+    HTML,
+    TEXT,
+    BadInput,
+    CleanedArticle,
+    RawDocument,
+    Rejected,
+    rejected,
+)
+
+STAGE = "cleanup"
+
+
+Cleaned = Union[CleanedArticle, Rejected]
+
+
+def _article(
+    doc: RawDocument,
+    origin: str,
+    url: Optional[str],
+    title: Optional[str],
+    published: Optional[str],
+    source: Optional[str],
+    language: Optional[str],
+    paragraphs: List[str],
+    removed_rules: List[str],
+) -> Cleaned:
+    kept, removed = scrub_paragraphs(paragraphs, title)
+    removed_rules.extend(rule for rule, _ in removed)
+    if not kept:
+        return rejected(origin, STAGE, "no text left after boilerplate removal", "\n".join(paragraphs))
+    return CleanedArticle(
+        id=article_id(url, kept, doc.record_id),
+        origin=origin,
+        url=url,
+        source=source or source_of(url),
+        title=title,
+        published=normalise_published(published),
+        declared_language=language,
+        paragraphs=kept,
+    )
+
+
+def clean_document(doc: RawDocument, removed_rules: Optional[List[str]] = None) -> Iterator[Cleaned]:
+    """The clean articles in one raw document (a dump may hold many).
+
+    ``removed_rules`` collects the scrub rule of every removed line, for metrics.
+    """
+    removed_rules = [] if removed_rules is None else removed_rules
+    if doc.kind == HTML:
+        try:
+            page = extract_page(doc.body, doc.url)
+        except BadInput as error:
+            yield rejected(doc.origin, STAGE, str(error), doc.body)
+            return
+        # A page's own canonical link names the story better than the crawl URL.
+        url = page.url or doc.url
+        yield _article(
+            doc,
+            doc.origin,
+            url,
+            doc.title or page.title,
+            doc.published or page.published,
+            doc.source or source_of(url) or page.site,
+            doc.language or page.language,
+            page.paragraphs,
+            removed_rules,
+        )
+    elif doc.kind == DUMP:
+        parts = split_dump(doc.body, doc.origin)
+        if not parts:
+            yield rejected(doc.origin, STAGE, "text dump holds no article", doc.body)
+        for part in parts:
+            paragraphs = paragraphs_from_text("\n".join(part.lines))
+            yield _article(doc, part.origin, part.url, part.title, part.published, doc.source, doc.language, paragraphs, removed_rules)
+    elif doc.kind == TEXT:
+        paragraphs = paragraphs_from_text(doc.body)
+        yield _article(doc, doc.origin, doc.url, doc.title, doc.published, doc.source, doc.language, paragraphs, removed_rules)
+    else:
+        raise ValueError(f"unknown document kind {doc.kind!r}")  # a bug, not bad input
+
+
+class _CleanDocument(beam.DoFn):
+    REJECTED = "rejected"
+
+    def __init__(self):
+        self._candidates = Metrics.counter(STAGE, "candidates")
+        self._articles = Metrics.counter(STAGE, "articles")
+        self._rejected = Metrics.counter(STAGE, "rejected")
+        self._errors = Metrics.counter(STAGE, "errors")
+
+    def process(self, doc: RawDocument):
+        removed_rules: List[str] = []
+        try:
+            # materialised so an error halfway through a dump rejects the document as a
+            # whole instead of leaving half its articles counted
+            items = list(clean_document(doc, removed_rules))
+        except Exception as error:  # a parser bug on odd input must not kill the job
+            logging.warning("cleanup failed on %s: %r", doc.origin, error)
+            self._errors.inc()
+            items = [rejected(doc.origin, STAGE, f"cleanup error: {type(error).__name__}: {error}", doc.body)]
+            removed_rules = []
+        for item in items:
+            self._candidates.inc()
+            if isinstance(item, Rejected):
+                self._rejected.inc()
+                yield beam.pvalue.TaggedOutput(self.REJECTED, item)
+            else:
+                self._articles.inc()
+                yield item
+        for rule in removed_rules:
+            Metrics.counter(STAGE, f"removed_{rule}").inc()
+
+
+class CleanArticles(beam.PTransform):
+    """RawDocument → CleanedArticle; output dict with ``articles`` and ``rejected``."""
+
+    def expand(self, documents):
+        cleaned = documents | "Clean" >> beam.ParDo(_CleanDocument()).with_outputs(_CleanDocument.REJECTED, main="articles")
+        return {"articles": cleaned.articles, "rejected": cleaned.rejected}
+

@@ -1,0 +1,151 @@
+"""``ReadNewsFeeds``: files, directories or globs → ``RawDocument`` records and dead letters.
+
+Matches every pattern once, spreads the files over the workers in listings and
+calls ``formats.read_documents`` on each file.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import uuid
+from typing import Any, Iterator, List, Optional, Sequence, Union
+
+import apache_beam as beam
+from apache_beam.io.filesystem import CompressionTypes, FileMetadata
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics import Metrics
+from apache_beam.pvalue import TaggedOutput
+
+from transforms.io.formats import DEFAULT_MAX_BYTES, REJECTED, STAGE, read_documents
+from transforms.io.sinks import TEMP_DIR, read_lines_gz, write_lines_gz
+from transforms.records import RawDocument, Rejected, rejected
+
+_GLOB_CHARS = re.compile(r"[*?\[]")
+
+
+def match_files(pattern: str) -> List[FileMetadata]:
+    """Files matching a glob; a directory (or a pattern ending in '/') means every file below it."""
+    if not _GLOB_CHARS.search(pattern):
+        local_dir = FileSystems.get_scheme(pattern) is None and os.path.isdir(pattern)
+        # Object stores have no directories: a plain name that is no object is a prefix.
+        if pattern.endswith(("/", "\\")) or local_dir or not FileSystems.exists(pattern):
+            pattern = FileSystems.join(pattern.rstrip("/\\") or "/", "**")
+    metadata = FileSystems.match([pattern])[0].metadata_list
+    return [m for m in metadata if not m.path.endswith(("/", "\\"))]
+
+
+LISTING_PATHS = 64  # files per listing: the unit of work one reader takes
+
+
+class _ListFiles(beam.DoFn):
+    """All patterns at once → listings of at most LISTING_PATHS file paths, sorted,
+    each path once (overlapping patterns read a file once); a pattern that matches
+    nothing gives a dead letter. With a directory, each listing is written to a file
+    there and only that file's path is emitted, so the runner's shuffle carries one
+    small element per LISTING_PATHS files, not one per file."""
+
+    def __init__(self, directory: Optional[str]):
+        self._directory = directory
+        self._rejected = Metrics.counter(STAGE, "rejected")
+
+    def process(self, patterns: List[str]) -> Iterator[Union[str, List[str], TaggedOutput]]:
+        seen = set()
+        for pattern in patterns:
+            files = match_files(pattern)
+            if not files:
+                self._rejected.inc()
+                yield TaggedOutput(REJECTED, rejected(pattern, STAGE, f"no file matches pattern {pattern}"))
+            seen.update(m.path for m in files)
+        paths = sorted(seen)
+        for start in range(0, len(paths), LISTING_PATHS):
+            listing = paths[start : start + LISTING_PATHS]
+            if self._directory is None:
+                yield listing
+            else:
+                path = FileSystems.join(self._directory, f"{uuid.uuid4().hex}.jsonl.gz")
+                write_lines_gz(path, (json.dumps(p, ensure_ascii=False) for p in listing))
+                yield path
+
+
+def read_listing(path: str) -> Iterator[str]:
+    """The file paths of one listing file."""
+    for line in read_lines_gz(path):
+        yield json.loads(line)
+
+
+class _ReadFile(beam.DoFn):
+    def __init__(self, max_bytes: int):
+        self._max_bytes = max_bytes
+        self._files = Metrics.counter(STAGE, "files")
+        self._documents = Metrics.counter(STAGE, "documents")
+        self._rejected = Metrics.counter(STAGE, "rejected")
+
+    def process(self, path: str) -> Iterator[Union[RawDocument, TaggedOutput]]:
+        self._files.inc()
+        # Raw bytes: read_documents sniffs gzip itself and turns bad gzip into dead letters.
+        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as fileobj:
+            for item in read_documents(path, fileobj, self._max_bytes):
+                if isinstance(item, Rejected):
+                    self._rejected.inc()
+                    yield TaggedOutput(REJECTED, item)
+                else:
+                    self._documents.inc()
+                    yield item
+
+
+class ReadNewsFeeds(beam.PTransform):
+    """Files, directories or globs → ``{"documents": RawDocument, "rejected": Rejected}``.
+
+    Apply to the pipeline with patterns (``p | ReadNewsFeeds(["in/**"])``) or,
+    without, to a PCollection of patterns (``patterns | ReadNewsFeeds()``).
+    A directory means every file below it; a pattern matching nothing, an
+    unreadable file or record gives a Rejected (stage "read"). Counters in
+    namespace "read": files, documents, rejected.
+
+    The patterns are matched together; the files travel to the readers in
+    listings of LISTING_PATHS paths, written under ``<directory>/_spill/listings/``
+    when a ``directory`` is given (then only the listings' paths cross the
+    runner's shuffle), else as lists of paths.
+    """
+
+    def __init__(
+        self,
+        patterns: Union[str, Sequence[str], None] = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        directory: Optional[str] = None,
+    ):
+        super().__init__()
+        self._patterns = [patterns] if isinstance(patterns, str) else (list(patterns) if patterns is not None else None)
+        self._max_bytes = max_bytes
+        self._listings = FileSystems.join(directory, TEMP_DIR, "listings") if directory else None
+
+    def expand(self, pbegin_or_patterns):
+        if isinstance(pbegin_or_patterns, beam.pvalue.PBegin):
+            if not self._patterns:
+                raise ValueError("ReadNewsFeeds applied to a pipeline needs at least one pattern")
+            patterns = pbegin_or_patterns | "Patterns" >> beam.Create(self._patterns).with_output_types(str)
+        elif self._patterns is not None:
+            raise ValueError("give ReadNewsFeeds patterns either as argument or as input PCollection, not both")
+        else:
+            patterns = pbegin_or_patterns
+        listed = (
+            patterns
+            | "AllPatterns" >> beam.combiners.ToList().with_output_types(List[str])
+            | "Match"
+            >> beam.ParDo(_ListFiles(self._listings)).with_output_types(Any, rejected=Rejected).with_outputs(REJECTED, main="listings")
+        )
+        # the shuffle spreads the listings over the workers
+        spread = listed.listings | "SpreadListings" >> beam.Reshuffle()
+        if self._listings is None:
+            paths = spread | "Paths" >> beam.FlatMap(lambda listing: listing).with_output_types(str)
+        else:
+            paths = spread | "Paths" >> beam.FlatMap(read_listing).with_output_types(str)
+        read = paths | "Read" >> (
+            beam.ParDo(_ReadFile(self._max_bytes))
+            .with_output_types(RawDocument, rejected=Rejected)
+            .with_outputs(REJECTED, main="documents")
+        )
+        rejected_all = (listed[REJECTED], read[REJECTED]) | "AllRejected" >> beam.Flatten().with_output_types(Rejected)
+        return {"documents": read.documents, "rejected": rejected_all}
+
