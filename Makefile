@@ -1,13 +1,14 @@
 # Two commands a new user needs: `make run` (batch job on the bundled sample → ./out)
-# and `make test` (the whole suite). Both build the virtualenv from the project's
-# own pinned requirements first.
+# and `make test` (the whole suite, what CI runs). Both build the virtualenv from the
+# project's own pinned requirements first. `make test-fast` runs everything that needs
+# no runner, broker or cluster (~2 minutes); `make lint` runs ruff and mypy.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FORMAT ?= avro
 
-.PHONY: install run test runners bench-extraction bench-throughput bench-whole bench-stage-costs bench-ner bench-events bench-events-nested train-event-types clean
+.PHONY: install run test test-fast lint format runners bench-extraction bench-throughput bench-whole bench-stage-costs bench-ner bench-events bench-events-nested train-event-types clean
 
 $(STAMP): requirements.txt requirements-dev.txt setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +26,19 @@ run: $(STAMP)
 # jars and distributions are fetched first by the project's own scripts (cached in .cache/)
 test: $(STAMP) runners
 	$(BIN)/python -m pytest
+
+# no Prism, Flink or Kafka: unit tests and DirectRunner pipelines only
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not prism and not flink and not kafka"
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy pipelines transforms
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 runners: prism kafka-setup flink-setup
 

@@ -3,6 +3,7 @@
 Also used as Beam's ``--setup_file`` so Flink and Dataflow workers install the
 same ``pipelines``/``transforms``/``schemas`` code and the pinned requirements.
 """
+
 import pathlib
 
 import setuptools

@@ -9,6 +9,7 @@ memory) is a recall loss of those rules. ``only_bare_plurals`` applies in the pi
 sentences with no date and no place; here it is counted for sentences with no date (places
 need NER), so that column is an upper bound. Writes benchmarks/results/event-filters.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,15 +57,22 @@ def main(argv: Optional[List[str]] = None) -> int:
         sentences = event_sentences(row["EventSnippet"])
         not_happened = all(did_not_happen(s) for s in sentences)
         background = all(did_not_happen(s) or only_background(s, "en") for s in sentences)
-        bare = all(did_not_happen(s) or only_background(s, "en")
-                   or (not find_dates(s, "en", _BASE) and only_bare_plurals(s, "en")) for s in sentences)
+        bare = all(
+            did_not_happen(s)
+            or only_background(s, "en")
+            or (not find_dates(s, "en", _BASE) and only_bare_plurals(s, "en"))
+            for s in sentences
+        )
         tolls = all(did_not_happen(s) or only_background(s, "en") or only_no_victims(s, "en") for s in sentences)
         dropped["not_happened"] += not_happened
         dropped["not_happened_or_background"] += background
         dropped["with_bare_plurals_upper_bound"] += bare
         dropped["not_happened_background_or_no_victims"] += tolls
-    report = {"snippets": len(rows), "dropped": dict(dropped),
-              "dropped_share": {k: round(v / len(rows), 4) for k, v in dropped.items()}}
+    report = {
+        "snippets": len(rows),
+        "dropped": dict(dropped),
+        "dropped_share": {k: round(v / len(rows), 4) for k, v in dropped.items()},
+    }
     for name, count in dropped.items():
         print(f"{name:<32} {count:4d} of {len(rows)} snippets dropped ({count / len(rows):.1%})")
     args.results.parent.mkdir(parents=True, exist_ok=True)

@@ -29,6 +29,7 @@ the shipped artefact's speed through ``classify_event`` on one core.
 ``sklearn.metrics.f1_score(average="weighted")`` over the 30 gold labels; a snippet left
 untyped (None) counts as a miss. Results: ``benchmarks/results/events.json``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -243,7 +244,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         lr20 = ClassifierSpec("logreg", C=20.0, class_weight="balanced")
         svc1 = ClassifierSpec("linearsvc", C=1.0, class_weight="balanced")
         variants = [
-            ("previous model: LR C=20 balanced over word1-2(stem)+char2-5 TF-IDF", ("single", (WORD_VIEW, CHAR_VIEW), lr20)),
+            (
+                "previous model: LR C=20 balanced over word1-2(stem)+char2-5 TF-IDF",
+                ("single", (WORD_VIEW, CHAR_VIEW), lr20),
+            ),
             ("words alone (LinearSVC)", ("single", (WORD_VIEW,), svc1)),
             ("chars alone (LinearSVC)", ("single", (CHAR_VIEW,), svc1)),
             ("parse alone: lemmas + dependency heads (LinearSVC)", ("single", (PARSE_VIEW,), svc1)),
@@ -251,12 +255,43 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             ("frames alone: root-verb frame terms (LinearSVC)", ("single", (FRAME_VIEW,), svc1)),
             ("one LinearSVC over the previous four views side by side", ("single", PREVIOUS_VIEWS, svc1)),
             ("previous stack: words + chars + parse + sentence", ("stack", CHOSEN._replace(views=PREVIOUS_VIEWS))),
-            ("stack without the sentence embedding", ("stack", CHOSEN._replace(views=tuple(v for v in CHOSEN.views if v != SENTENCE_VIEW)))),
-            ("stack without the parse view", ("stack", CHOSEN._replace(views=tuple(v for v in CHOSEN.views if v != PARSE_VIEW)))),
-            ("stack without the frame terms", ("stack", CHOSEN._replace(views=tuple(v for v in CHOSEN.views if v != FRAME_VIEW)))),
-            ("stack without the md word vectors", ("stack", CHOSEN._replace(views=tuple(v for v in CHOSEN.views if v != VECTOR_VIEW)))),
-            ("stack without GloVe", ("stack", CHOSEN._replace(views=tuple(v for v in CHOSEN.views if v != GLOVE_VIEW)))),
-            ("stack, meta C chosen by inner CV among 0.1/0.3/1 (nested)", ("stack", CHOSEN._replace(meta_C=(0.1, 0.3, 1.0)))),
+            (
+                "stack without the sentence embedding",
+                ("stack", CHOSEN._replace(views=tuple(v for v in CHOSEN.views if v != SENTENCE_VIEW))),
+            ),
+            (
+                "stack without the parse view",
+                ("stack", CHOSEN._replace(views=tuple(v for v in CHOSEN.views if v != PARSE_VIEW))),
+            ),
+            (
+                "stack without the frame terms",
+                ("stack", CHOSEN._replace(views=tuple(v for v in CHOSEN.views if v != FRAME_VIEW))),
+            ),
+            (
+                "stack without the md word vectors",
+                ("stack", CHOSEN._replace(views=tuple(v for v in CHOSEN.views if v != VECTOR_VIEW))),
+            ),
+            (
+                "stack without GloVe",
+                ("stack", CHOSEN._replace(views=tuple(v for v in CHOSEN.views if v != GLOVE_VIEW))),
+            ),
+            (
+                "stack without the two static word-vector wheels (md vectors, GloVe)",
+                ("stack", CHOSEN._replace(views=tuple(v for v in CHOSEN.views if v not in (VECTOR_VIEW, GLOVE_VIEW)))),
+            ),
+            (
+                "stack without any embedding wheel (USE, md vectors, GloVe)",
+                (
+                    "stack",
+                    CHOSEN._replace(
+                        views=tuple(v for v in CHOSEN.views if v not in (VECTOR_VIEW, GLOVE_VIEW, SENTENCE_VIEW))
+                    ),
+                ),
+            ),
+            (
+                "stack, meta C chosen by inner CV among 0.1/0.3/1 (nested)",
+                ("stack", CHOSEN._replace(meta_C=(0.1, 0.3, 1.0))),
+            ),
         ]
     for name, spec in variants:
         scores = []
@@ -278,14 +313,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     record_c("lexicon alone, in-sample", [lexicon_f1])
     record_c("lexicon alone, single-snippet triggers off", [held_lexicon_f1])
     fused = {s: fused_predictions(chosen_P[s], results, classes, CHOSEN.fusion) for s in seeds}
-    record_c("CHOSEN fused with the lexicon (classify_event's rule)", [weighted_f1(labels, fused[s], classes) for s in seeds])
-    held_fused = [weighted_f1(labels, fused_predictions(chosen_P[s], held_out, classes, CHOSEN.fusion), classes) for s in seeds]
+    record_c(
+        "CHOSEN fused with the lexicon (classify_event's rule)", [weighted_f1(labels, fused[s], classes) for s in seeds]
+    )
+    held_fused = [
+        weighted_f1(labels, fused_predictions(chosen_P[s], held_out, classes, CHOSEN.fusion), classes) for s in seeds
+    ]
     record_c("  same, single-snippet triggers off", held_fused)
 
     # The shipped setting through classify_event itself with each fold model (seed 0).
     through: List[str] = [NONE] * len(texts)
     methods: Counter = Counter()
-    for (train, test), model in zip(fold_sets[seeds[0]], chosen_models[seeds[0]]):
+    for (_train, test), model in zip(fold_sets[seeds[0]], chosen_models[seeds[0]]):
         for i in test:
             guess = classify_event(texts[i], "en", model=model)
             through[i] = guess.type if guess else NONE
@@ -305,11 +344,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         )
     timing = speed(texts)
     print()
-    print(f"HEADLINE (honest, model only): weighted F1 {headline['median']:.4f} median over seeds {list(seeds)}, "
-          f"[{headline['min']:.4f}-{headline['max']:.4f}]; CASE-2021 best {REFERENCE}")
+    print(
+        f"HEADLINE (honest, model only): weighted F1 {headline['median']:.4f} median over seeds {list(seeds)}, "
+        f"[{headline['min']:.4f}-{headline['max']:.4f}]; CASE-2021 best {REFERENCE}"
+    )
     print(f"bar {BAR}: {'met' if headline['median'] >= BAR else 'NOT met'} by the honest CV median")
-    print(f"speed: {timing['per_second']} snippets/s through classify_event on one thread "
-          f"({timing['ms_each']} ms each; load {timing['load_seconds']} s; artefact {timing['model_bytes']:,} bytes)")
+    print(
+        f"speed: {timing['per_second']} snippets/s through classify_event on one thread "
+        f"({timing['ms_each']} ms each; load {timing['load_seconds']} s; artefact {timing['model_bytes']:,} bytes)"
+    )
 
     out = {
         "data": str(args.data),
@@ -327,7 +370,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "not_honest_lexicon_variants": {
             "note": "the trigger lexicon was hand-written while reading these snippets: in-sample, optimistic",
             **{name: summary(s) for name, s in contaminated.items()},
-            "classify_event_with_fold_models_seed0": {"weighted_f1": round(through_f1, 4), "methods": dict(sorted(methods.items()))},
+            "classify_event_with_fold_models_seed0": {
+                "weighted_f1": round(through_f1, 4),
+                "methods": dict(sorted(methods.items())),
+            },
         },
         "lexicon": {
             "english_rows": len(lexicon.literal),

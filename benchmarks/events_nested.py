@@ -13,6 +13,7 @@ fold and types the test fold. Nothing from the test fold is used. Prints the med
 [min-max] over seeds of the pooled out-of-fold weighted F1, and which settings were
 picked.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,10 +39,18 @@ from benchmarks.train_event_types import (
 from transforms.events.features import prepare
 
 META_C = (0.1, 0.3, 1.0)
-VECTOR_CANDIDATES = {f"md C={c}": VECTOR_VIEW._replace(classifier=ClassifierSpec("linearsvc", C=c)) for c in (0.003, 0.01, 0.1)}
+VECTOR_CANDIDATES = {
+    f"md C={c}": VECTOR_VIEW._replace(classifier=ClassifierSpec("linearsvc", C=c)) for c in (0.003, 0.01, 0.1)
+}
 GLOVE_CANDIDATES = {
-    **{f"glove C={c}": GLOVE_VIEW._replace(classifier=ClassifierSpec("linearsvc", C=c), standardize=False) for c in (0.1, 1.0)},
-    **{f"glove std C={c}": GLOVE_VIEW._replace(classifier=ClassifierSpec("linearsvc", C=c), standardize=True) for c in (0.01, 0.1)},
+    **{
+        f"glove C={c}": GLOVE_VIEW._replace(classifier=ClassifierSpec("linearsvc", C=c), standardize=False)
+        for c in (0.1, 1.0)
+    },
+    **{
+        f"glove std C={c}": GLOVE_VIEW._replace(classifier=ClassifierSpec("linearsvc", C=c), standardize=True)
+        for c in (0.01, 0.1)
+    },
 }
 
 
@@ -107,8 +116,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             predicted[test] = meta(C).fit(Z, y[train]).predict(S)
         scores.append(weighted_f1(labels, list(predicted), classes))
         print(f"seed {seed}: {scores[-1]:.4f}", flush=True)
-    print(f"FULLY NESTED (honest): weighted F1 {np.median(scores):.4f} median over seeds {args.seeds}, "
-          f"[{min(scores):.4f}-{max(scores):.4f}]  ({time.perf_counter() - started:.0f} s)")
+    print(
+        f"FULLY NESTED (honest): weighted F1 {np.median(scores):.4f} median over seeds {args.seeds}, "
+        f"[{min(scores):.4f}-{max(scores):.4f}]  ({time.perf_counter() - started:.0f} s)"
+    )
     for pick, n in picks.most_common():
         print(f"  picked {n:2d}x: {', '.join(pick)}")
     return 0

@@ -11,6 +11,7 @@ multisets, tp/fp/fn; precision and recall are means over pages, F1 their
 harmonic mean. ``baselines/trafilatura.json`` must score 0.958 and
 ``rs_trafilatura.json`` 0.970 (see ``shared/data/README.md``).
 """
+
 from __future__ import annotations
 
 import argparse

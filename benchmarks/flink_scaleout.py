@@ -33,6 +33,7 @@
 Every process started here (cluster, worker pool and its workers, job launcher and job server) is
 stopped in ``finally``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -80,8 +81,12 @@ def cpu_probe(seconds: float = 3.0, processes: int = 2) -> float:
 
 
 def flink_paths() -> Dict[str, str]:
-    out = subprocess.run(["bash", "-c", f"source {ROOT / 'deploy/flink/env.sh'} && echo $FLINK_JOB_SERVER_JAR && echo $FLINK_RUN_ROOT"],
-                         check=True, capture_output=True, text=True).stdout.split()
+    out = subprocess.run(
+        ["bash", "-c", f"source {ROOT / 'deploy/flink/env.sh'} && echo $FLINK_JOB_SERVER_JAR && echo $FLINK_RUN_ROOT"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
     return {"jar": out[0], "run_root": out[1]}
 
 
@@ -90,12 +95,35 @@ def flink_jobs(rest: int) -> List[Dict[str, Any]]:
         return json.loads(response.read())["jobs"]
 
 
-def run_job(args, corpus: pathlib.Path, output: pathlib.Path, parallelism: int, rest: int, jar: str,
-            pool_pid: Optional[int], pool_port: Optional[int]) -> Dict[str, Any]:
-    command = [sys.executable, "-m", "pipelines.batch", "--input", str(corpus), "--output", str(output),
-               "--runner", "FlinkRunner", "--flink_version", "1.19", "--flink_job_server_jar", jar,
-               "--flink_master", f"localhost:{rest}", f"--parallelism={parallelism}",
-               f"--sdk_worker_parallelism={parallelism}"]
+def run_job(
+    args,
+    corpus: pathlib.Path,
+    output: pathlib.Path,
+    parallelism: int,
+    rest: int,
+    jar: str,
+    pool_pid: Optional[int],
+    pool_port: Optional[int],
+) -> Dict[str, Any]:
+    command = [
+        sys.executable,
+        "-m",
+        "pipelines.batch",
+        "--input",
+        str(corpus),
+        "--output",
+        str(output),
+        "--runner",
+        "FlinkRunner",
+        "--flink_version",
+        "1.19",
+        "--flink_job_server_jar",
+        jar,
+        "--flink_master",
+        f"localhost:{rest}",
+        f"--parallelism={parallelism}",
+        f"--sdk_worker_parallelism={parallelism}",
+    ]
     if pool_port is not None:
         command += ["--environment_type", "EXTERNAL", "--environment_config", f"localhost:{pool_port}"]
     else:
@@ -115,8 +143,11 @@ def run_job(args, corpus: pathlib.Path, output: pathlib.Path, parallelism: int, 
             if pool_pid is not None:
                 try:
                     # the pool's SDK workers: `python -c … SdkHarness(…)` children
-                    children = [c for c in psutil.Process(pool_pid).children(recursive=True)
-                                if "SdkHarness" in " ".join(c.cmdline())]
+                    children = [
+                        c
+                        for c in psutil.Process(pool_pid).children(recursive=True)
+                        if "SdkHarness" in " ".join(c.cmdline())
+                    ]
                     workers_max = max(workers_max, len(children))
                     for child in children:
                         try:
@@ -147,8 +178,10 @@ def run_job(args, corpus: pathlib.Path, output: pathlib.Path, parallelism: int, 
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{rest}/jobs/{job['jid']}", timeout=10) as response:
                 detail = json.loads(response.read())
-            vertices = [{"name": v["name"][:120], "parallelism": v["parallelism"], "seconds": round(v["duration"] / 1000.0, 1)}
-                        for v in detail.get("vertices", [])]
+            vertices = [
+                {"name": v["name"][:120], "parallelism": v["parallelism"], "seconds": round(v["duration"] / 1000.0, 1)}
+                for v in detail.get("vertices", [])
+            ]
         except (OSError, ValueError, KeyError):
             pass
     return {
@@ -173,7 +206,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--data", type=pathlib.Path, default=DEFAULT_DATA)
     parser.add_argument("--repeats", type=int, default=1, help="p=1/p=2 pairs; medians are reported")
     parser.add_argument("--skip_entities", action="store_true", help="run the job without NER and events")
-    parser.add_argument("--loopback", action="store_true", help="LOOPBACK SDK harness instead of the PROCESS worker pool")
+    parser.add_argument(
+        "--loopback", action="store_true", help="LOOPBACK SDK harness instead of the PROCESS worker pool"
+    )
     parser.add_argument("--slots", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=7200.0, help="per job run")
     parser.add_argument("--workdir", type=pathlib.Path, default=pathlib.Path(tempfile.gettempdir()) / "newsfeed-bench")
@@ -200,17 +235,39 @@ def main(argv: Optional[List[str]] = None) -> int:
     runs: List[Dict[str, Any]] = []
     report: Dict[str, Any] = {
         "command": " ".join([sys.executable, "-m", "benchmarks.flink_scaleout", *argv]),
-        "pages": args.pages, "skip_entities": args.skip_entities, "repeats": args.repeats,
-        "cpu_count": os.cpu_count(), "slots": args.slots,
-        "sdk_harness": "LOOPBACK" if args.loopback else "EXTERNAL worker pool, PROCESS mode (one Python process per SDK worker)",
+        "pages": args.pages,
+        "skip_entities": args.skip_entities,
+        "repeats": args.repeats,
+        "cpu_count": os.cpu_count(),
+        "slots": args.slots,
+        "sdk_harness": "LOOPBACK"
+        if args.loopback
+        else "EXTERNAL worker pool, PROCESS mode (one Python process per SDK worker)",
         "sdk_worker_parallelism": "= parallelism",
-        "uptime_before": uptime(), "load_before": loadavg(), "cores_available_before": cpu_probe(),
+        "uptime_before": uptime(),
+        "load_before": loadavg(),
+        "cores_available_before": cpu_probe(),
     }
     try:
         print(f"starting the Flink session cluster on 127.0.0.1:{rest} ({args.slots} slots) …", flush=True)
         started_cluster = True
-        subprocess.run(["bash", str(ROOT / "deploy/flink/start-cluster.sh"), "--rest-port", str(rest), "--rpc-port", str(rpc),
-                        "--slots", str(args.slots)], cwd=ROOT, check=True, capture_output=True, text=True, timeout=300)
+        subprocess.run(
+            [
+                "bash",
+                str(ROOT / "deploy/flink/start-cluster.sh"),
+                "--rest-port",
+                str(rest),
+                "--rpc-port",
+                str(rpc),
+                "--slots",
+                str(args.slots),
+            ],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         if pool_port is not None:
             pool = start_worker_pool(pool_port, args.workdir / "worker-pool.log", ROOT)
             print(f"worker pool (PROCESS mode) on localhost:{pool_port}", flush=True)
@@ -218,19 +275,35 @@ def main(argv: Optional[List[str]] = None) -> int:
             order = (1, 2) if repeat % 2 == 0 else (2, 1)
             for parallelism in order:
                 print(f"[{repeat + 1}/{args.repeats}] p={parallelism} …", flush=True)
-                run = run_job(args, corpus, args.workdir / f"out-flink-p{parallelism}", parallelism, rest, paths["jar"],
-                              pool.pid if pool else None, pool_port)
+                run = run_job(
+                    args,
+                    corpus,
+                    args.workdir / f"out-flink-p{parallelism}",
+                    parallelism,
+                    rest,
+                    paths["jar"],
+                    pool.pid if pool else None,
+                    pool_port,
+                )
                 run["repeat"] = repeat + 1
                 runs.append(run)
-                print(f"[{repeat + 1}/{args.repeats}] p={parallelism}: {run['articles']} articles, Flink job "
-                      f"{run['flink_job_seconds']} s = {run['articles_per_s_flink_job']}/s; launcher "
-                      f"{run['launcher_wall_seconds']} s = {run['articles_per_s_wall']}/s; SDK worker processes: "
-                      f"{run['sdk_worker_processes_max']} (CPU s {run['sdk_worker_cpu_seconds']}); load {run['load_after']}", flush=True)
+                print(
+                    f"[{repeat + 1}/{args.repeats}] p={parallelism}: {run['articles']} articles, Flink job "
+                    f"{run['flink_job_seconds']} s = {run['articles_per_s_flink_job']}/s; launcher "
+                    f"{run['launcher_wall_seconds']} s = {run['articles_per_s_wall']}/s; SDK worker processes: "
+                    f"{run['sdk_worker_processes_max']} (CPU s {run['sdk_worker_cpu_seconds']}); load {run['load_after']}",
+                    flush=True,
+                )
     finally:
         stop_group(pool)
         if started_cluster:
-            subprocess.run(["bash", str(ROOT / "deploy/flink/stop-cluster.sh"), "--rest-port", str(rest)],
-                           cwd=ROOT, capture_output=True, text=True, timeout=180)
+            subprocess.run(
+                ["bash", str(ROOT / "deploy/flink/stop-cluster.sh"), "--rest-port", str(rest)],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=180,
+            )
             shutil.rmtree(pathlib.Path(paths["run_root"]) / f"cluster-{rest}", ignore_errors=True)
     report["uptime_after"] = uptime()
     report["load_after"] = loadavg()
@@ -244,19 +317,25 @@ def main(argv: Optional[List[str]] = None) -> int:
         report[f"p{p}_articles_per_s_flink_job"] = median(p, "articles_per_s_flink_job")
         report[f"p{p}_articles_per_s_wall"] = median(p, "articles_per_s_wall")
     if report["p1_articles_per_s_flink_job"] and report["p2_articles_per_s_flink_job"]:
-        report["ratio_p2_over_p1_flink_job"] = round(report["p2_articles_per_s_flink_job"] / report["p1_articles_per_s_flink_job"], 3)
+        report["ratio_p2_over_p1_flink_job"] = round(
+            report["p2_articles_per_s_flink_job"] / report["p1_articles_per_s_flink_job"], 3
+        )
     if report["p1_articles_per_s_wall"] and report["p2_articles_per_s_wall"]:
         report["ratio_p2_over_p1_wall"] = round(report["p2_articles_per_s_wall"] / report["p1_articles_per_s_wall"], 3)
     report["bar"] = 1.6
     report["runs"] = runs
-    report["measured_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    report["measured_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     print()
     for p in (1, 2):
-        print(f"p={p}: {report[f'p{p}_articles_per_s_flink_job']} articles/s (Flink job time), "
-              f"{report[f'p{p}_articles_per_s_wall']} articles/s (launcher wall time)")
-    print(f"p2/p1: {report.get('ratio_p2_over_p1_flink_job')}x by Flink job time, {report.get('ratio_p2_over_p1_wall')}x "
-          f"by wall time (bar >= 1.6x); load before {report['load_before']}, after {report['load_after']}; "
-          f"cores available before {report['cores_available_before']}, after {report['cores_available_after']}")
+        print(
+            f"p={p}: {report[f'p{p}_articles_per_s_flink_job']} articles/s (Flink job time), "
+            f"{report[f'p{p}_articles_per_s_wall']} articles/s (launcher wall time)"
+        )
+    print(
+        f"p2/p1: {report.get('ratio_p2_over_p1_flink_job')}x by Flink job time, {report.get('ratio_p2_over_p1_wall')}x "
+        f"by wall time (bar >= 1.6x); load before {report['load_before']}, after {report['load_after']}; "
+        f"cores available before {report['cores_available_before']}, after {report['cores_available_after']}"
+    )
     if args.results.exists():  # keep the headline numbers of earlier runs (shared CPU: runs differ)
         try:
             previous = json.loads(args.results.read_text())

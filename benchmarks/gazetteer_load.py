@@ -5,6 +5,7 @@
 Prints the cities and keys indexed, the load time and the RSS growth of
 ``Gazetteer.build`` (and the peak RSS where /proc says it).
 """
+
 import os
 import sys
 import time
@@ -36,7 +37,6 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         f"rss_growth={(after - before) / 2**20:.0f}MB rss={after / 2**20:.0f}MB"
         + (f" peak={peak / 2**20:.0f}MB" if peak else "")
     )
-
 
 
 if __name__ == "__main__":

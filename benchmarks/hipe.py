@@ -6,6 +6,7 @@ text). Gold mentions are the literal coarse tags ``pers``/``loc``/``org`` as
 char spans. Scores are strict span match, micro precision/recall/F1, as in
 ``../shared/data/README.md``.
 """
+
 from __future__ import annotations
 
 from collections import Counter

@@ -8,6 +8,7 @@ over every article twice (shortcut on, then langdetect for every paragraph as be
 one process, and counts articles and paragraphs whose language differs between the two.
 Writes benchmarks/results/language.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,10 +42,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     if articles_dir is None:
         corpus = build_corpus(DEFAULT_DATA, args.pages, args.workdir / f"corpus-{args.pages}")
         out = args.workdir / "out-language"
-        subprocess.run([sys.executable, "-m", "pipelines.batch", "--input", str(corpus), "--output", str(out),
-                        "--skip_entities"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "pipelines.batch", "--input", str(corpus), "--output", str(out), "--skip_entities"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         articles_dir = out / "articles"
-    paragraph_lists = [[a["text"][p["start"]:p["end"]] for p in a["paragraphs"]] for a in read_records(articles_dir)]
+    paragraph_lists = [[a["text"][p["start"] : p["end"]] for p in a["paragraphs"]] for a in read_records(articles_dir)]
     language._get_factory()
     with_shortcut, fast = timed(paragraph_lists)
     shortcut = language.plainly_in

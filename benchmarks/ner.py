@@ -15,6 +15,7 @@ loads, with 1 and 2 workers. Tokens are counted by the raw run.
 
     python -m benchmarks.ner [--data ../shared/data/ner] [--repeat 16] [--rounds 3] [--calibrate]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,8 +46,14 @@ RESULTS = Path(__file__).resolve().parent / "results"
 def to_article(doc: HipeDocument, language: str, copy: int = 0) -> Article:
     article_id = doc.id if copy == 0 else f"{doc.id}#{copy}"
     return Article(
-        id=article_id, origin=f"hipe:{article_id}", url=None, source=doc.newspaper, title=None,
-        published=doc.date or None, language=language, text=doc.text,
+        id=article_id,
+        origin=f"hipe:{article_id}",
+        url=None,
+        source=doc.newspaper,
+        title=None,
+        published=doc.date or None,
+        language=language,
+        text=doc.text,
         paragraphs=[Paragraph(0, 0, len(doc.text), language, False)],
     )
 
@@ -113,16 +120,21 @@ def quality(language: str, data: Path, out_dir: str) -> dict:
     for m in mentions:
         ours_by_doc[m["article_id"]].add((m["start"], m["end"], m["label"]))
     ours = score((d.gold, ours_by_doc[d.id]) for d in docs)
-    print(f"{language}: {len(docs)} documents, {sum(len(d.gold) for d in docs)} gold mentions, model {MODELS[language]}")
+    print(
+        f"{language}: {len(docs)} documents, {sum(len(d.gold) for d in docs)} gold mentions, model {MODELS[language]}"
+    )
     print(format_scores(f"raw {MODELS[language]}", raw))
     print(format_scores("TagEntities", ours))
     gain = ours["ALL"].f1 - raw["ALL"].f1
     print(f"  gain {gain:+.3f} F1 (bar +0.100: {'met' if gain >= 0.100 else 'NOT met'})")
     return {
-        "language": language, "documents": len(docs), "model": MODELS[language],
+        "language": language,
+        "documents": len(docs),
+        "model": MODELS[language],
         "raw": {k: v._asdict() | {"f1": v.f1} for k, v in raw.items()},
         "ours": {k: v._asdict() | {"f1": v.f1} for k, v in ours.items()},
-        "gain_f1": gain, "evidence_precision": evidence_precision(docs, mentions),
+        "gain_f1": gain,
+        "evidence_precision": evidence_precision(docs, mentions),
     }
 
 
@@ -157,10 +169,17 @@ def speed(data: Path, repeat: int, rounds: int, out_dir: str) -> dict:
     for round_ in range(rounds):
         tokens, raw_seconds = raw_run()
         _, beam_seconds = run_tag_entities(articles, 1, out_dir)
-        rows.append({"raw_tokens_per_s": tokens / raw_seconds, "beam_1_worker_tokens_per_s": tokens / beam_seconds,
-                     "ratio": raw_seconds / beam_seconds})
-        print(f"  round {round_ + 1}: raw {tokens / raw_seconds:,.0f} tokens/s, "
-              f"Beam 1 worker {tokens / beam_seconds:,.0f} tokens/s, ratio {raw_seconds / beam_seconds:.2f}")
+        rows.append(
+            {
+                "raw_tokens_per_s": tokens / raw_seconds,
+                "beam_1_worker_tokens_per_s": tokens / beam_seconds,
+                "ratio": raw_seconds / beam_seconds,
+            }
+        )
+        print(
+            f"  round {round_ + 1}: raw {tokens / raw_seconds:,.0f} tokens/s, "
+            f"Beam 1 worker {tokens / beam_seconds:,.0f} tokens/s, ratio {raw_seconds / beam_seconds:.2f}"
+        )
     _, beam2_seconds = run_tag_entities(articles, 2, out_dir)
     one_copy = [a for a in articles if "#" not in a.id]
     full_tokens, full_seconds = 0, 0.0
@@ -171,7 +190,9 @@ def speed(data: Path, repeat: int, rounds: int, out_dir: str) -> dict:
         full_tokens += sum(len(doc) for doc in full.pipe(texts, batch_size=32))
         full_seconds += time.perf_counter() - started
     result = {
-        "articles": len(articles), "tokens": tokens, "rounds": rows,
+        "articles": len(articles),
+        "tokens": tokens,
+        "rounds": rows,
         "median_raw_tokens_per_s": statistics.median(r["raw_tokens_per_s"] for r in rows),
         "median_beam_1_worker_tokens_per_s": statistics.median(r["beam_1_worker_tokens_per_s"] for r in rows),
         "median_ratio_1_worker": statistics.median(r["ratio"] for r in rows),
@@ -180,13 +201,19 @@ def speed(data: Path, repeat: int, rounds: int, out_dir: str) -> dict:
     }
     print(f"speed: {len(articles)} articles, {tokens:,} tokens, {rounds} rounds (medians)")
     print(f"  raw nlp.pipe, NER only            {result['median_raw_tokens_per_s']:10,.0f} tokens/s")
-    print(f"  TagEntities in Beam, 1 worker     {result['median_beam_1_worker_tokens_per_s']:10,.0f} tokens/s"
-          f"  = {result['median_ratio_1_worker']:.2f}x raw (bar 0.80x: "
-          f"{'met' if result['median_ratio_1_worker'] >= 0.8 else 'NOT met'}; wall clock incl. start and loads)")
-    print(f"  TagEntities in Beam, 2 workers    {result['beam_2_workers_tokens_per_s']:10,.0f} tokens/s"
-          f"  = {result['beam_2_workers_tokens_per_s'] / result['median_raw_tokens_per_s']:.2f}x raw")
-    print(f"  raw nlp.pipe, full pipeline       {result['raw_full_pipeline_tokens_per_s']:10,.0f} tokens/s"
-          "  (all components: what NER-only saves)")
+    print(
+        f"  TagEntities in Beam, 1 worker     {result['median_beam_1_worker_tokens_per_s']:10,.0f} tokens/s"
+        f"  = {result['median_ratio_1_worker']:.2f}x raw (bar 0.80x: "
+        f"{'met' if result['median_ratio_1_worker'] >= 0.8 else 'NOT met'}; wall clock incl. start and loads)"
+    )
+    print(
+        f"  TagEntities in Beam, 2 workers    {result['beam_2_workers_tokens_per_s']:10,.0f} tokens/s"
+        f"  = {result['beam_2_workers_tokens_per_s'] / result['median_raw_tokens_per_s']:.2f}x raw"
+    )
+    print(
+        f"  raw nlp.pipe, full pipeline       {result['raw_full_pipeline_tokens_per_s']:10,.0f} tokens/s"
+        "  (all components: what NER-only saves)"
+    )
     return result
 
 

@@ -7,6 +7,7 @@ It is the reference side of the whole-pipeline speed bar (``benchmarks.throughpu
 --whole``): the same articles, the same runner and worker count, only the entity
 stage. Prints ``ARTICLES_OUT=<n>`` (articles tagged) for the benchmark to read.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -66,8 +67,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     counters = collect_counters(result)
     entities = counters.get("entities", {})
     # every article read counts, as in the whole job (articles in a language without a model too)
-    print(f"ARTICLES_OUT={counters.get('ner_stage', {}).get('articles', 0)} tagged={entities.get('articles', 0)} "
-          f"mentions={entities.get('mentions', 0)} tokens={entities.get('tokens', 0)}")
+    print(
+        f"ARTICLES_OUT={counters.get('ner_stage', {}).get('articles', 0)} tagged={entities.get('articles', 0)} "
+        f"mentions={entities.get('mentions', 0)} tokens={entities.get('tokens', 0)}"
+    )
     return 0
 
 

@@ -8,6 +8,7 @@ cleanup → dedup (URL, id, body; fullest copy wins) → corpus boilerplate (the
 same votes, counted over the articles held in memory, as a simple script would) → language → segmentation
 → Avro encoding. Prints ``ARTICLES_OUT=N``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -71,7 +72,9 @@ def run(patterns: List[str], output: pathlib.Path, min_articles: int = DEFAULT_M
         if not stripped.paragraphs:
             counts["rejected"] += 1
             continue
-        language, paragraph_languages, foreign = detect_article_languages(list(stripped.paragraphs), stripped.declared_language)
+        language, paragraph_languages, foreign = detect_article_languages(
+            list(stripped.paragraphs), stripped.declared_language
+        )
         final, sentences = segment_article(stripped, language, paragraph_languages, foreign)
         out_articles.append(to_plain(final))
         out_sentences.extend(to_plain(s) for s in sentences)

@@ -1,4 +1,5 @@
 """Process and machine helpers the runner benchmarks share (flink_scaleout, stream_latency)."""
+
 from __future__ import annotations
 
 import os
@@ -62,9 +63,14 @@ def start_worker_pool(port: int, log_path: pathlib.Path, cwd: pathlib.Path) -> s
     (LOOPBACK runs them as threads of the launching process, under one GIL)."""
     env = dict(os.environ, PATH=f"{pathlib.Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     with open(log_path, "w") as log:
-        pool = subprocess.Popen([sys.executable, "-m", "apache_beam.runners.worker.worker_pool_main",
-                                 f"--service_port={port}"], cwd=cwd, env=env, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        pool = subprocess.Popen(
+            [sys.executable, "-m", "apache_beam.runners.worker.worker_pool_main", f"--service_port={port}"],
+            cwd=cwd,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     time.sleep(3)
     if pool.poll() is not None:
         raise RuntimeError(f"worker pool exited: {log_path.read_text()[-2000:]}")

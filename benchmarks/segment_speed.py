@@ -3,6 +3,7 @@
 Splits a few French and English paragraphs (~320 characters each, abbreviations,
 quotes, numbers) for two seconds and prints paragraphs per second.
 """
+
 import time
 
 from transforms.text.segment import split_sentences
@@ -25,7 +26,6 @@ def paragraphs_per_second(seconds: float = 2.0) -> float:
             split_sentences(paragraph, "fr")
         done += len(BENCH_PARAGRAPHS)
     return done / (time.perf_counter() - began)
-
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ It prints ms per article for each stage (median over ``--repeats``) and the NER 
 of their sum: the ratio whole/NER that a job doing these stages could reach if the framework
 cost nothing (NER work / all work). Results: ``results/stage-costs.json``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -66,7 +67,9 @@ def one_pass(pages: List[pathlib.Path], models: Models) -> Dict[str, float]:
     seconds["language"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    articles = [segment_article(c, lang, list(per), list(foreign))[0] for c, (lang, per, foreign) in zip(cleaned, languages)]
+    articles = [
+        segment_article(c, lang, list(per), list(foreign))[0] for c, (lang, per, foreign) in zip(cleaned, languages)
+    ]
     seconds["segment"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -115,7 +118,10 @@ def main() -> int:
     total = sum(per_article.values())
     share = per_article["ner"] / total
     report = {
-        "pages": args.pages, "articles": articles, "repeats": args.repeats, "load_average": list(os.getloadavg()),
+        "pages": args.pages,
+        "articles": articles,
+        "repeats": args.repeats,
+        "load_average": list(os.getloadavg()),
         "ms_per_article": {s: round(v, 2) for s, v in per_article.items()},
         "share": {s: round(v / total, 3) for s, v in per_article.items()},
         "ner_share_of_all_stages": round(share, 3),
@@ -125,8 +131,10 @@ def main() -> int:
     for stage in STAGES:
         print(f"  {stage:<14} {per_article[stage]:8.1f} ms/article  {per_article[stage] / total:6.1%}")
     print(f"  {'all stages':<14} {total:8.1f} ms/article")
-    print(f"NER share of the per-article work: {share:.2f} — the whole/NER ratio a job running these stages "
-          f"would reach with a framework costing nothing")
+    print(
+        f"NER share of the per-article work: {share:.2f} — the whole/NER ratio a job running these stages "
+        f"would reach with a framework costing nothing"
+    )
     args.results.parent.mkdir(parents=True, exist_ok=True)
     args.results.write_text(json.dumps(report, indent=2) + "\n")
     print(f"results: {args.results}")

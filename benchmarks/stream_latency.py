@@ -76,6 +76,7 @@ Results: benchmarks/results/stream-latency.json (``--results``): one entry per r
 ``prism``/``flink`` for the 20/s × 120 s spec run, ``<runner>@<rate>/s`` otherwise; other keys of
 an earlier file are kept), with the load average before and after.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -109,6 +110,7 @@ MEASURED_BASE = 100_000  # measured articles: seq 100 000 …
 
 
 # --- the job side: one extra row per pane that names the counted articles ------------------------
+
 
 def _ranges(numbers: List[int]) -> str:
     """[1,2,3,7,9,10] → "1-3,7,9-10"."""
@@ -154,8 +156,8 @@ def _bench_classes():
             for cell_events, cell_articles in accumulator.values():
                 events.update(cell_events)
                 for article_id in cell_articles:
-                    if article_id.startswith(ID_PREFIX) and article_id[len(ID_PREFIX):].isdigit():
-                        seqs.add(int(article_id[len(ID_PREFIX):]))
+                    if article_id.startswith(ID_PREFIX) and article_id[len(ID_PREFIX) :].isdigit():
+                        seqs.add(int(article_id[len(ID_PREFIX) :]))
             cell = (BENCH_LEVEL, _ranges(sorted(seqs)), None, "_all", "_all")
             return rows + [(cell, len(events), len(seqs))]
 
@@ -171,6 +173,7 @@ def _bench_classes():
 
             from typing import List as L
             from typing import Tuple as T
+
             return (
                 sighted
                 | "Windows" >> stream_windows.stream_windowing(*self._windowing)
@@ -204,6 +207,7 @@ def job_main(argv: List[str]) -> int:
 
 # --- articles --------------------------------------------------------------------------------------
 
+
 def load_templates(data: Optional[pathlib.Path]) -> List[Dict[str, Any]]:
     """Real articles to copy: text ones (seed dump articles, feed records) and HTML pages."""
     sys.path.insert(0, str(ROOT))
@@ -214,8 +218,11 @@ def load_templates(data: Optional[pathlib.Path]) -> List[Dict[str, Any]]:
 
     templates: List[Dict[str, Any]] = []
     seen = set()
-    files = sorted(glob.glob(str(ROOT / "sample" / "seed" / "*.txt")) + glob.glob(str(ROOT / "tests" / "fixtures" / "seed" / "*.txt"))
-                   + glob.glob(str(ROOT / "sample" / "feeds" / "*.jsonl")))
+    files = sorted(
+        glob.glob(str(ROOT / "sample" / "seed" / "*.txt"))
+        + glob.glob(str(ROOT / "tests" / "fixtures" / "seed" / "*.txt"))
+        + glob.glob(str(ROOT / "sample" / "feeds" / "*.jsonl"))
+    )
     for path in files:
         digest = hashlib.sha1(pathlib.Path(path).read_bytes()).hexdigest()
         if digest in seen:
@@ -226,9 +233,19 @@ def load_templates(data: Optional[pathlib.Path]) -> List[Dict[str, Any]]:
         for doc in docs:
             for article in clean_document(doc):
                 if isinstance(article, CleanedArticle) and sum(map(len, article.paragraphs)) >= 300:
-                    templates.append({"name": article.origin.replace(str(ROOT) + "/", ""), "kind": "text",
-                                      "title": article.title, "url": article.url, "paragraphs": list(article.paragraphs)})
-    html_files = sorted(glob.glob(str(ROOT / "sample" / "html" / "*.htm*")) + glob.glob(str(ROOT / "tests" / "fixtures" / "html" / "*.html")))
+                    templates.append(
+                        {
+                            "name": article.origin.replace(str(ROOT) + "/", ""),
+                            "kind": "text",
+                            "title": article.title,
+                            "url": article.url,
+                            "paragraphs": list(article.paragraphs),
+                        }
+                    )
+    html_files = sorted(
+        glob.glob(str(ROOT / "sample" / "html" / "*.htm*"))
+        + glob.glob(str(ROOT / "tests" / "fixtures" / "html" / "*.html"))
+    )
     for path in html_files:
         raw = pathlib.Path(path).read_bytes()
         if path.endswith(".gz"):
@@ -242,13 +259,21 @@ def load_templates(data: Optional[pathlib.Path]) -> List[Dict[str, Any]]:
             url = extract_page(html, None).url
         except Exception:  # noqa: BLE001 — a page without a usable canonical URL
             url = None
-        templates.append({"name": os.path.relpath(path, ROOT), "kind": "html", "html": html,
-                          "url": url or f"https://sample.example/{digest[:12]}"})
+        templates.append(
+            {
+                "name": os.path.relpath(path, ROOT),
+                "kind": "html",
+                "html": html,
+                "url": url or f"https://sample.example/{digest[:12]}",
+            }
+        )
     if data is not None and (data / "ground-truth.json").exists():
         truth = json.loads((data / "ground-truth.json").read_text(encoding="utf-8"))
         for page_id in sorted(truth):
             html = gzip.decompress((data / "html" / f"{page_id}.html.gz").read_bytes()).decode("utf-8")
-            templates.append({"name": f"extraction/{page_id}", "kind": "html", "html": html, "url": truth[page_id]["url"]})
+            templates.append(
+                {"name": f"extraction/{page_id}", "kind": "html", "html": html, "url": truth[page_id]["url"]}
+            )
     templates = [t for t in (distinct_copies(t) for t in templates) if t is not None]
     random.Random(5).shuffle(templates)
     return templates
@@ -280,8 +305,15 @@ def distinct_copies(template: Dict[str, Any]) -> Optional[Dict[str, Any]]:
         record = {"html": template["html"], "url": template["url"]}
         articles = [a for a in clean_document(document_from_fields("check", record)) if isinstance(a, CleanedArticle)]
         if len(articles) == 1:
-            return distinct_copies({"name": template["name"], "kind": "text", "title": articles[0].title,
-                                    "url": template["url"], "paragraphs": list(articles[0].paragraphs)})
+            return distinct_copies(
+                {
+                    "name": template["name"],
+                    "kind": "text",
+                    "title": articles[0].title,
+                    "url": template["url"],
+                    "paragraphs": list(articles[0].paragraphs),
+                }
+            )
     return None
 
 
@@ -302,10 +334,11 @@ def make_record(template: Dict[str, Any], seq: int, published: str) -> Dict[str,
 
 
 def now_iso() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 # --- processes -------------------------------------------------------------------------------------
+
 
 class Broker:
     """deploy/kafka/start.sh on free ports; stop() runs stop.sh."""
@@ -317,18 +350,38 @@ class Broker:
 
     def start(self) -> None:
         print(f"  starting Kafka on {self.bootstrap} …", flush=True)
-        subprocess.run(["bash", str(ROOT / "deploy/kafka/start.sh"), "--port", str(self.port), "--controller-port",
-                        str(self.controller), "--dir", str(self.dir)], check=True, capture_output=True, text=True, timeout=300)
+        subprocess.run(
+            [
+                "bash",
+                str(ROOT / "deploy/kafka/start.sh"),
+                "--port",
+                str(self.port),
+                "--controller-port",
+                str(self.controller),
+                "--dir",
+                str(self.dir),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
     def stop(self) -> None:
-        subprocess.run(["bash", str(ROOT / "deploy/kafka/stop.sh"), "--dir", str(self.dir)], capture_output=True, text=True, timeout=120)
+        subprocess.run(
+            ["bash", str(ROOT / "deploy/kafka/stop.sh"), "--dir", str(self.dir)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     def create_topics(self, names_partitions: List[Tuple[str, int]]) -> None:
         from confluent_kafka.admin import AdminClient, NewTopic
 
         admin = AdminClient({"bootstrap.servers": self.bootstrap})
-        futures = admin.create_topics([NewTopic(n, p, 1, config={"message.timestamp.type": "LogAppendTime"})
-                                       for n, p in names_partitions])
+        futures = admin.create_topics(
+            [NewTopic(n, p, 1, config={"message.timestamp.type": "LogAppendTime"}) for n, p in names_partitions]
+        )
         for future in futures.values():
             future.result(timeout=60)
 
@@ -336,25 +389,52 @@ class Broker:
 class FlinkCluster:
     def __init__(self):
         self.rest, self.rpc = free_port(), free_port()
-        env = subprocess.run(["bash", "-c", f"source {ROOT / 'deploy/flink/env.sh'} && echo $FLINK_JOB_SERVER_JAR && echo $FLINK_RUN_ROOT"],
-                             check=True, capture_output=True, text=True).stdout.split()
+        env = subprocess.run(
+            [
+                "bash",
+                "-c",
+                f"source {ROOT / 'deploy/flink/env.sh'} && echo $FLINK_JOB_SERVER_JAR && echo $FLINK_RUN_ROOT",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
         self.jar, self.run_root = env[0], env[1]
         self.started = False
 
     def start(self, slots: int = 2) -> None:
         print(f"  starting the Flink session cluster on 127.0.0.1:{self.rest} ({slots} slots) …", flush=True)
         self.started = True
-        subprocess.run(["bash", str(ROOT / "deploy/flink/start-cluster.sh"), "--rest-port", str(self.rest),
-                        "--rpc-port", str(self.rpc), "--slots", str(slots)], check=True, capture_output=True, text=True, timeout=300)
+        subprocess.run(
+            [
+                "bash",
+                str(ROOT / "deploy/flink/start-cluster.sh"),
+                "--rest-port",
+                str(self.rest),
+                "--rpc-port",
+                str(self.rpc),
+                "--slots",
+                str(slots),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
     def stop(self) -> None:
         if self.started:
-            subprocess.run(["bash", str(ROOT / "deploy/flink/stop-cluster.sh"), "--rest-port", str(self.rest)],
-                           capture_output=True, text=True, timeout=180)
+            subprocess.run(
+                ["bash", str(ROOT / "deploy/flink/stop-cluster.sh"), "--rest-port", str(self.rest)],
+                capture_output=True,
+                text=True,
+                timeout=180,
+            )
             shutil.rmtree(pathlib.Path(self.run_root) / f"cluster-{self.rest}", ignore_errors=True)
 
 
 # --- producer and consumer -------------------------------------------------------------------------
+
 
 class Producer(threading.Thread):
     """Appends articles on a fixed schedule; records each append time (LogAppendTime, s)."""
@@ -363,8 +443,15 @@ class Producer(threading.Thread):
         super().__init__(daemon=True)
         from confluent_kafka import Producer as KafkaProducer
 
-        self._producer = KafkaProducer({"bootstrap.servers": bootstrap, "linger.ms": 0, "acks": "all",
-                                        "compression.type": "lz4", "message.max.bytes": 10_000_000})
+        self._producer = KafkaProducer(
+            {
+                "bootstrap.servers": bootstrap,
+                "linger.ms": 0,
+                "acks": "all",
+                "compression.type": "lz4",
+                "message.max.bytes": 10_000_000,
+            }
+        )
         self.topic, self.templates = topic, templates
         self.appended: Dict[int, float] = {}  # seq -> append time (epoch s)
         self.template_of: Dict[int, int] = {}
@@ -385,6 +472,7 @@ class Producer(threading.Thread):
             with self.lock:
                 self.timestamp_types.add(kind)
                 self.appended[seq] = millis / 1000.0
+
         return callback
 
     def send(self, seq: int) -> None:
@@ -393,8 +481,12 @@ class Producer(threading.Thread):
         self.template_of[seq] = template_index
         while True:
             try:
-                self._producer.produce(self.topic, json.dumps(record, ensure_ascii=False).encode("utf-8"),
-                                       key=str(seq).encode(), on_delivery=self._delivered(seq))
+                self._producer.produce(
+                    self.topic,
+                    json.dumps(record, ensure_ascii=False).encode("utf-8"),
+                    key=str(seq).encode(),
+                    on_delivery=self._delivered(seq),
+                )
                 break
             except BufferError:
                 self._producer.poll(0.1)
@@ -441,8 +533,14 @@ class AggregateConsumer(threading.Thread):
         super().__init__(daemon=True)
         from confluent_kafka import Consumer
 
-        self._consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"bench-{os.getpid()}-{topic}",
-                                   "auto.offset.reset": "earliest", "enable.auto.commit": False})
+        self._consumer = Consumer(
+            {
+                "bootstrap.servers": bootstrap,
+                "group.id": f"bench-{os.getpid()}-{topic}",
+                "auto.offset.reset": "earliest",
+                "enable.auto.commit": False,
+            }
+        )
         self._consumer.subscribe([topic])
         self.first_counted: Dict[int, float] = {}  # seq -> append time of the first aggregate listing it
         self.bench_rows = 0
@@ -466,8 +564,15 @@ class AggregateConsumer(threading.Thread):
                 if row.get("level") != BENCH_LEVEL:
                     continue
                 self.bench_rows += 1
-                self.panes.append({"at": when, "window_start": row["window_start"], "pane_index": row["pane_index"],
-                                   "timing": row["timing"], "articles": row["articles"]})
+                self.panes.append(
+                    {
+                        "at": when,
+                        "window_start": row["window_start"],
+                        "pane_index": row["pane_index"],
+                        "timing": row["timing"],
+                        "articles": row["articles"],
+                    }
+                )
                 for seq in parse_ranges(row["place"]):
                     if seq not in self.first_counted or when < self.first_counted[seq]:
                         self.first_counted[seq] = when
@@ -479,6 +584,7 @@ class AggregateConsumer(threading.Thread):
 
 # --- one runner ------------------------------------------------------------------------------------
 
+
 def percentile(values: List[float], q: float) -> float:
     """Nearest-rank percentile (values may hold +inf for censored ones)."""
     ordered = sorted(values)
@@ -486,25 +592,61 @@ def percentile(values: List[float], q: float) -> float:
     return ordered[rank - 1]
 
 
-def job_command(args, runner: str, bootstrap: str, topic: str, aggregates: str, output: pathlib.Path,
-                flink: Optional[FlinkCluster], pool_port: Optional[int] = None) -> List[str]:
-    command = [sys.executable, "-m", "benchmarks.stream_latency", "--job",
-               "--kafka_bootstrap", bootstrap, "--kafka_topic", topic, "--kafka_aggregates_topic", aggregates,
-               "--output", str(output), "--format", "jsonl", "--early_firing_seconds", str(args.early_firing_seconds),
-               "--progress_every", "200"]
+def job_command(
+    args,
+    runner: str,
+    bootstrap: str,
+    topic: str,
+    aggregates: str,
+    output: pathlib.Path,
+    flink: Optional[FlinkCluster],
+    pool_port: Optional[int] = None,
+) -> List[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.stream_latency",
+        "--job",
+        "--kafka_bootstrap",
+        bootstrap,
+        "--kafka_topic",
+        topic,
+        "--kafka_aggregates_topic",
+        aggregates,
+        "--output",
+        str(output),
+        "--format",
+        "jsonl",
+        "--early_firing_seconds",
+        str(args.early_firing_seconds),
+        "--progress_every",
+        "200",
+    ]
     if runner == "prism":
         # --job_server_timeout: Beam 2.77's PortableRunner puts this timeout (default 300 s) on the job's
         # state/message streams when the job service answers them before Run (Prism does), so
         # wait_until_finish() fails with DEADLINE_EXCEEDED after 5 min and the LOOPBACK job dies with it
-        command += ["--runner=PrismRunner", f"--prism_location={args.prism}", "--environment_type=LOOPBACK",
-                    "--job_server_timeout=86400"]
+        command += [
+            "--runner=PrismRunner",
+            f"--prism_location={args.prism}",
+            "--environment_type=LOOPBACK",
+            "--job_server_timeout=86400",
+        ]
     else:
-        command += ["--runner=FlinkRunner", "--flink_version=1.19", f"--flink_job_server_jar={flink.jar}",
-                    f"--flink_master=localhost:{flink.rest}", f"--parallelism={args.parallelism}"]
+        command += [
+            "--runner=FlinkRunner",
+            "--flink_version=1.19",
+            f"--flink_job_server_jar={flink.jar}",
+            f"--flink_master=localhost:{flink.rest}",
+            f"--parallelism={args.parallelism}",
+        ]
         if pool_port is not None:
             # one SDK worker process per slot, as a cluster deployment runs them (benchmarks/flink_scaleout.py)
-            command += ["--environment_type=EXTERNAL", f"--environment_config=localhost:{pool_port}",
-                        f"--sdk_worker_parallelism={args.parallelism}"]
+            command += [
+                "--environment_type=EXTERNAL",
+                f"--environment_config=localhost:{pool_port}",
+                f"--sdk_worker_parallelism={args.parallelism}",
+            ]
         else:
             command += ["--environment_type=LOOPBACK"]
     return command
@@ -520,7 +662,10 @@ def entry_key(args, runner: str) -> str:
 
 
 def run_one(args, runner: str, templates: List[Dict[str, Any]]) -> Dict[str, Any]:
-    print(f"\n=== {runner}: {args.rate}/s for {args.seconds} s, early firing every {args.early_firing_seconds} s ===", flush=True)
+    print(
+        f"\n=== {runner}: {args.rate}/s for {args.seconds} s, early firing every {args.early_firing_seconds} s ===",
+        flush=True,
+    )
     workdir = pathlib.Path(tempfile.mkdtemp(prefix=f"stream-latency-{runner}-", dir=args.workdir))
     broker = Broker(workdir)
     flink = FlinkCluster() if runner == "flink" else None
@@ -585,12 +730,18 @@ def run_one(args, runner: str, templates: List[Dict[str, Any]]) -> Dict[str, Any
             series.append({"t": round(elapsed, 1), "appended": appended, "counted": counted})
             if counted > last_counted:
                 last_counted, last_new = counted, time.monotonic()
-            print(f"  t={elapsed:6.1f}s appended {appended:5d}  counted in an aggregate {counted:5d}  "
-                  f"load {os.getloadavg()[0]:.1f}", flush=True)
+            print(
+                f"  t={elapsed:6.1f}s appended {appended:5d}  counted in an aggregate {counted:5d}  "
+                f"load {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
             if produced_end is None and producer.finished.is_set():
                 produced_end = time.monotonic()
                 drain_deadline = produced_end + args.drain_seconds
-                print(f"  producer done; draining (≤ {args.drain_seconds} s, or {args.quiet_seconds} s without news) …", flush=True)
+                print(
+                    f"  producer done; draining (≤ {args.drain_seconds} s, or {args.quiet_seconds} s without news) …",
+                    flush=True,
+                )
             if produced_end is not None:
                 countable = countable_templates(producer, consumer)
                 eligible = [s for s, t in producer.template_of.items() if s >= MEASURED_BASE and t in countable]
@@ -624,7 +775,9 @@ def countable_templates(producer: Producer, consumer: AggregateConsumer) -> set:
     return {producer.template_of[s] for s in counted if s in producer.template_of}
 
 
-def summarise(args, producer: Producer, consumer: AggregateConsumer, series, phase_start: float, end: float) -> Dict[str, Any]:
+def summarise(
+    args, producer: Producer, consumer: AggregateConsumer, series, phase_start: float, end: float
+) -> Dict[str, Any]:
     with producer.lock, consumer.lock:
         appended = {s: t for s, t in producer.appended.items() if s >= MEASURED_BASE}
         counted = dict(consumer.first_counted)
@@ -692,19 +845,26 @@ def summarise(args, producer: Producer, consumer: AggregateConsumer, series, pha
         "counted_articles": len(finite),
         "not_counted_by_end": len(censored),
         # over countable + unknown-template articles (uncounted = censored): the conservative figure
-        "latency_p50_s": p50, "p50_censored": p50_c,
-        "latency_p99_s": p99, "p99_censored": p99_c,
+        "latency_p50_s": p50,
+        "p50_censored": p50_c,
+        "latency_p99_s": p99,
+        "p99_censored": p99_c,
         # over articles of templates known to be countable only (optimistic when unknown_templates > 0)
         "known_countable_articles": len(known),
-        "latency_p50_s_known_countable": k50, "p50_known_censored": k50_c,
-        "latency_p99_s_known_countable": k99, "p99_known_censored": k99_c,
+        "latency_p50_s_known_countable": k50,
+        "p50_known_censored": k50_c,
+        "latency_p99_s_known_countable": k99,
+        "p99_known_censored": k99_c,
         "latency_min_s": round(min(finite), 2) if finite else None,
         "latency_max_counted_s": round(max(finite), 2) if finite else None,
         "processing_rate_countable_per_s": round(proc_rate, 2) if proc_rate else None,
         "processing_rate_all_articles_per_s_est": round(proc_rate / fraction, 2) if proc_rate and fraction else None,
         "kept_up": (not censored) and bool(finite) and (p99 is not None and p99 < 3 * args.early_firing_seconds + 30),
-        "not_counted_examples": [f"{ID_PREFIX}{s} ({producer.templates[producer.template_of[s]]['name']})"
-                                 for s in eligible if s not in counted][:10],
+        "not_counted_examples": [
+            f"{ID_PREFIX}{s} ({producer.templates[producer.template_of[s]]['name']})"
+            for s in eligible
+            if s not in counted
+        ][:10],
         "aggregate_panes_seen": len(panes),
         "backlog_series": series,
         "backlog_at_producer_end": at_end[0] if at_end else None,
@@ -719,17 +879,29 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runner", choices=["prism", "flink", "both"], default="both")
     parser.add_argument("--rate", type=float, default=20.0, help="articles appended per second (default: %(default)s)")
-    parser.add_argument("--seconds", type=float, default=120.0, help="length of the measured phase (default: %(default)s)")
+    parser.add_argument(
+        "--seconds", type=float, default=120.0, help="length of the measured phase (default: %(default)s)"
+    )
     parser.add_argument("--early_firing_seconds", type=int, default=5)
     parser.add_argument("--partitions", type=int, default=2, help="partitions of the input topic")
     parser.add_argument("--parallelism", type=int, default=2, help="Flink parallelism (and task slots)")
-    parser.add_argument("--worker_pool", action="store_true",
-                        help="Flink: SDK workers from a PROCESS-mode worker pool, one process per slot, instead of LOOPBACK")
+    parser.add_argument(
+        "--worker_pool",
+        action="store_true",
+        help="Flink: SDK workers from a PROCESS-mode worker pool, one process per slot, instead of LOOPBACK",
+    )
     parser.add_argument("--drain_seconds", type=float, default=240.0, help="max wait after the producer stops")
-    parser.add_argument("--quiet_seconds", type=float, default=150.0, help="stop draining after this long without a newly counted article")
+    parser.add_argument(
+        "--quiet_seconds",
+        type=float,
+        default=150.0,
+        help="stop draining after this long without a newly counted article",
+    )
     parser.add_argument("--warmup_timeout", type=float, default=420.0)
     parser.add_argument("--sample_seconds", type=float, default=10.0, help="progress/backlog sampling period")
-    parser.add_argument("--data", type=pathlib.Path, default=DEFAULT_DATA, help="extraction pages to add to the templates ('' for none)")
+    parser.add_argument(
+        "--data", type=pathlib.Path, default=DEFAULT_DATA, help="extraction pages to add to the templates ('' for none)"
+    )
     parser.add_argument("--prism", default=str(ROOT / ".cache" / "bin" / "prism"))
     parser.add_argument("--workdir", default=None, help="temp directory parent")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (job log, pane files)")
@@ -741,11 +913,17 @@ def main(argv: Optional[List[str]] = None) -> int:
         signal.signal(sig, lambda number, frame: sys.exit(128 + number))
     data = args.data if str(args.data) else None
     templates = load_templates(data)
-    print(f"{len(templates)} article templates ({sum(t['kind'] == 'text' for t in templates)} text, "
-          f"{sum(t['kind'] == 'html' for t in templates)} HTML)", flush=True)
+    print(
+        f"{len(templates)} article templates ({sum(t['kind'] == 'text' for t in templates)} text, "
+        f"{sum(t['kind'] == 'html' for t in templates)} HTML)",
+        flush=True,
+    )
     runners = ["prism", "flink"] if args.runner == "both" else [args.runner]
-    report: Dict[str, Any] = {"command": " ".join([sys.executable, "-m", "benchmarks.stream_latency", *argv]),
-                              "cpu_count": os.cpu_count(), "runners": {}}
+    report: Dict[str, Any] = {
+        "command": " ".join([sys.executable, "-m", "benchmarks.stream_latency", *argv]),
+        "cpu_count": os.cpu_count(),
+        "runners": {},
+    }
     if args.results.exists():  # keep other runners' entries of an earlier run
         try:
             previous = json.loads(args.results.read_text())
@@ -761,16 +939,19 @@ def main(argv: Optional[List[str]] = None) -> int:
             failures += 1
             entry = {"runner": runner, "error": str(error)[-3000:], "load_after": loadavg()}
             print(f"  {runner} FAILED: {str(error)[-2000:]}", flush=True)
-        entry["measured_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        entry["measured_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         entry["benchmark_command"] = report["command"]
         key = entry_key(args, runner)
         report["runners"][key] = entry
         if "latency_p50_s" in entry:
-            print(f"  {runner}: {entry['articles_appended']} articles at {entry['achieved_rate_per_s']}/s; "
-                  f"{entry['counted_articles']}/{entry['countable_articles']} countable articles counted; "
-                  f"p50 {'>' if entry['p50_censored'] else ''}{entry['latency_p50_s']} s, "
-                  f"p99 {'>' if entry['p99_censored'] else ''}{entry['latency_p99_s']} s; "
-                  f"processing ≈ {entry['processing_rate_all_articles_per_s_est']} articles/s", flush=True)
+            print(
+                f"  {runner}: {entry['articles_appended']} articles at {entry['achieved_rate_per_s']}/s; "
+                f"{entry['counted_articles']}/{entry['countable_articles']} countable articles counted; "
+                f"p50 {'>' if entry['p50_censored'] else ''}{entry['latency_p50_s']} s, "
+                f"p99 {'>' if entry['p99_censored'] else ''}{entry['latency_p99_s']} s; "
+                f"processing ≈ {entry['processing_rate_all_articles_per_s_est']} articles/s",
+                flush=True,
+            )
         args.results.parent.mkdir(parents=True, exist_ok=True)
         args.results.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nresults: {args.results}")

@@ -27,6 +27,7 @@
    RSS at 1× and --scale×, and writes benchmarks/results/throughput.json
    (or --results).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -115,7 +116,9 @@ def measure(command: List[str]) -> Dict[str, float]:
     seconds = time.monotonic() - started
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{output[-3000:]}")
-    match = re.search(r"ARTICLES_OUT=(\d+)", output) or re.search(r"in = out \+ rejected \+ duplicates: \d+ = (\d+)", output)
+    match = re.search(r"ARTICLES_OUT=(\d+)", output) or re.search(
+        r"in = out \+ rejected \+ duplicates: \d+ = (\d+)", output
+    )
     if not match:
         raise RuntimeError(f"no article count in output of {' '.join(command)}:\n{output[-3000:]}")
     articles = int(match.group(1))
@@ -133,10 +136,18 @@ def measure(command: List[str]) -> Dict[str, float]:
 
 def beam_command(corpus: pathlib.Path, output: pathlib.Path, workers: int) -> List[str]:
     return [
-        sys.executable, "-m", "pipelines.batch",
-        "--input", str(corpus), "--output", str(output), "--skip_entities",
-        "--runner", "DirectRunner",
-        f"--direct_num_workers={workers}", "--direct_running_mode=multi_processing",
+        sys.executable,
+        "-m",
+        "pipelines.batch",
+        "--input",
+        str(corpus),
+        "--output",
+        str(output),
+        "--skip_entities",
+        "--runner",
+        "DirectRunner",
+        f"--direct_num_workers={workers}",
+        "--direct_running_mode=multi_processing",
     ]
 
 
@@ -148,8 +159,15 @@ def whole_command(corpus: pathlib.Path, output: pathlib.Path, workers: int) -> L
 def ner_command(articles: pathlib.Path, workers: int) -> List[str]:
     """The NER stage alone (TagEntities) over the articles the whole job cleaned."""
     return [
-        sys.executable, "-m", "benchmarks.ner_stage", "--articles", str(articles),
-        "--runner", "DirectRunner", f"--direct_num_workers={workers}", "--direct_running_mode=multi_processing",
+        sys.executable,
+        "-m",
+        "benchmarks.ner_stage",
+        "--articles",
+        str(articles),
+        "--runner",
+        "DirectRunner",
+        f"--direct_num_workers={workers}",
+        "--direct_running_mode=multi_processing",
     ]
 
 
@@ -165,8 +183,11 @@ def whole_versus_ner(args) -> int:
         ner = measure(ner_command(whole_out / "articles", args.workers))
         for name, result in (("whole", whole), ("ner", ner)):
             runs[name].append(result)
-            print(f"[{repeat + 1}/{args.repeats}] {name:<5} {result['articles']} articles in {result['seconds']:.1f} s = "
-                  f"{result['articles_per_s']:.2f}/s, peak RSS {result['peak_rss_mb']:.0f} MB", flush=True)
+            print(
+                f"[{repeat + 1}/{args.repeats}] {name:<5} {result['articles']} articles in {result['seconds']:.1f} s = "
+                f"{result['articles_per_s']:.2f}/s, peak RSS {result['peak_rss_mb']:.0f} MB",
+                flush=True,
+            )
     ratios = [w["articles_per_s"] / n["articles_per_s"] for w, n in zip(runs["whole"], runs["ner"])]
     report = {
         "pages": args.pages,
@@ -181,8 +202,10 @@ def whole_versus_ner(args) -> int:
     print()
     print(f"NER stage alone (TagEntities, {args.workers} w)  {report['ner_articles_per_s']:8.2f} articles/s")
     print(f"whole pipeline ({args.workers} w)                {report['whole_articles_per_s']:8.2f} articles/s")
-    print(f"whole / NER stage                     {report['whole_over_ner']:8.2f}x   (bar: >= 0.8x; "
-          f"repeats: {', '.join(f'{r:.2f}' for r in ratios)})")
+    print(
+        f"whole / NER stage                     {report['whole_over_ner']:8.2f}x   (bar: >= 0.8x; "
+        f"repeats: {', '.join(f'{r:.2f}' for r in ratios)})"
+    )
     args.results.parent.mkdir(parents=True, exist_ok=True)
     args.results.write_text(json.dumps(report, indent=2) + "\n")
     return 0
@@ -201,10 +224,17 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--workdir", type=pathlib.Path, default=pathlib.Path(tempfile.gettempdir()) / "newsfeed-bench")
     parser.add_argument("--skip_loop", action="store_true", help="run only the Beam side (memory check, no ratio)")
-    parser.add_argument("--results", type=pathlib.Path, default=None,
-                        help="results file (default: results/throughput.json, results/whole-vs-ner.json with --whole)")
-    parser.add_argument("--whole", action="store_true",
-                        help="whole pipeline (with entities and events) vs its NER stage alone, instead of beam vs loop")
+    parser.add_argument(
+        "--results",
+        type=pathlib.Path,
+        default=None,
+        help="results file (default: results/throughput.json, results/whole-vs-ner.json with --whole)",
+    )
+    parser.add_argument(
+        "--whole",
+        action="store_true",
+        help="whole pipeline (with entities and events) vs its NER stage alone, instead of beam vs loop",
+    )
     args = parser.parse_args()
     if not (args.data / "ground-truth.json").exists():
         print(f"extraction data not found at {args.data} (pass --data)", file=sys.stderr)
@@ -225,11 +255,13 @@ def main() -> int:
                 continue
             result = measure(command)
             runs[name].append(result)
-            print(f"[{repeat + 1}/{args.repeats}] {name:<5} {args.pages} pages: {result['articles']} articles in "
-                  f"{result['seconds']:.1f} s = {result['articles_per_s']:.1f}/s, peak RSS {result['peak_rss_mb']:.0f} MB "
-                  f"(launcher {result['peak_launcher_rss_mb']:.0f}, workers {result['peak_workers_rss_mb']:.0f})",
-                  flush=True)
-    ratios = [b["articles_per_s"] / l["articles_per_s"] for l, b in zip(runs["loop"], runs["beam"])]
+            print(
+                f"[{repeat + 1}/{args.repeats}] {name:<5} {args.pages} pages: {result['articles']} articles in "
+                f"{result['seconds']:.1f} s = {result['articles_per_s']:.1f}/s, peak RSS {result['peak_rss_mb']:.0f} MB "
+                f"(launcher {result['peak_launcher_rss_mb']:.0f}, workers {result['peak_workers_rss_mb']:.0f})",
+                flush=True,
+            )
+    ratios = [b["articles_per_s"] / loop_run["articles_per_s"] for loop_run, b in zip(runs["loop"], runs["beam"])]
     report = {
         "pages": args.pages,
         "workers": args.workers,
@@ -245,9 +277,12 @@ def main() -> int:
     if args.scale > 1:
         big = build_corpus(args.data, args.pages * args.scale, args.workdir / f"corpus-{args.pages * args.scale}")
         scaled = measure(beam_command(big, args.workdir / "out-beam-big", args.workers))
-        print(f"beam  {args.pages * args.scale} pages: {scaled['articles']} articles in {scaled['seconds']:.1f} s = "
-              f"{scaled['articles_per_s']:.1f}/s, peak RSS {scaled['peak_rss_mb']:.0f} MB "
-              f"(launcher {scaled['peak_launcher_rss_mb']:.0f}, workers {scaled['peak_workers_rss_mb']:.0f})", flush=True)
+        print(
+            f"beam  {args.pages * args.scale} pages: {scaled['articles']} articles in {scaled['seconds']:.1f} s = "
+            f"{scaled['articles_per_s']:.1f}/s, peak RSS {scaled['peak_rss_mb']:.0f} MB "
+            f"(launcher {scaled['peak_launcher_rss_mb']:.0f}, workers {scaled['peak_workers_rss_mb']:.0f})",
+            flush=True,
+        )
         report["beam_scaled"] = scaled
         report["beam_peak_rss_mb_scaled"] = scaled["peak_rss_mb"]
         report["rss_growth"] = scaled["peak_rss_mb"] / report["beam_peak_rss_mb_1x"]
@@ -262,9 +297,11 @@ def main() -> int:
         print(f"beam / loop               {report['beam_over_loop']:8.2f}x   (bar: >= 1.5x)")
     print(f"beam peak RSS 1x          {report['beam_peak_rss_mb_1x']:8.0f} MB")
     if "rss_growth" in report:
-        print(f"beam peak RSS {args.scale}x          {report['beam_peak_rss_mb_scaled']:8.0f} MB  "
-              f"(growth {report['rss_growth']:.2f}x for {args.scale}x the pages; workers "
-              f"{report['workers_rss_growth']:.2f}x, launcher {report['launcher_rss_growth']:.2f}x)")
+        print(
+            f"beam peak RSS {args.scale}x          {report['beam_peak_rss_mb_scaled']:8.0f} MB  "
+            f"(growth {report['rss_growth']:.2f}x for {args.scale}x the pages; workers "
+            f"{report['workers_rss_growth']:.2f}x, launcher {report['launcher_rss_growth']:.2f}x)"
+        )
     args.results.parent.mkdir(parents=True, exist_ok=True)
     args.results.write_text(json.dumps(report, indent=2) + "\n")
     return 0

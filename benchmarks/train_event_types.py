@@ -20,6 +20,7 @@ same bytes (tests/test_event_types.py trains twice and compares).
 Needs scikit-learn (a dev/benchmark dependency); the pipeline's inference needs numpy,
 spaCy's English model and the sentence encoder package (both runtime dependencies).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -169,7 +170,9 @@ def fit_view(spec: ViewSpec, inputs: Sequence[ModelInputs], labels: Sequence[str
         block = TfidfBlock.fit([shell.terms(item) for item in inputs], spec.min_df, spec.config.sublinear_tf)
         n_features = len(block)
     # A placeholder view gives the feature rows; the classifier's weights replace it.
-    shell = View(spec.kind, spec.config, block, np.zeros((len(classes), n_features)), np.zeros(len(classes)), shift, scale)
+    shell = View(
+        spec.kind, spec.config, block, np.zeros((len(classes), n_features)), np.zeros(len(classes)), shift, scale
+    )
     classifier = _make_classifier(spec.classifier or base)
     classifier.fit(_matrix(shell, inputs), np.asarray(labels))
     if list(classifier.classes_) != classes:
@@ -210,7 +213,9 @@ def fit_inputs(inputs: Sequence[ModelInputs], labels: Sequence[str], setup: Trai
     # The meta model's training scores: each text scored by views fitted without it.
     Z = np.zeros((len(labels), len(classes) * len(setup.views)))
     for train, test in _folds(labels, setup.inner_folds, SEED):
-        views = [fit_view(spec, [inputs[i] for i in train], [labels[i] for i in train], setup.base) for spec in setup.views]
+        views = [
+            fit_view(spec, [inputs[i] for i in train], [labels[i] for i in train], setup.base) for spec in setup.views
+        ]
         for i in test:
             Z[i] = np.concatenate([view.scores(inputs[i]) for view in views])
     views = [fit_view(spec, inputs, labels, setup.base) for spec in setup.views]

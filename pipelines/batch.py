@@ -7,6 +7,7 @@ per record kind under --output (articles/, sentences/, duplicates/, rejected/)
 and ends by printing per-stage counts and the reconciliation
 ``in = out + rejected + duplicates``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -108,15 +109,26 @@ def build_pipeline(pipeline: beam.Pipeline, options: BatchOptions) -> None:
     write(segmented["sentences"], "sentences", "sentence", lambda s: s.article_id, lambda s: (s.article_id, s.index))
     if not options.skip_entities:
         entities = segmented["articles"] | "TagEntities" >> TagEntities()
-        write(entities["mentions"], "mentions", "mention", lambda m: m.article_id, lambda m: (m.article_id, m.field, m.start, m.end))
+        write(
+            entities["mentions"],
+            "mentions",
+            "mention",
+            lambda m: m.article_id,
+            lambda m: (m.article_id, m.field, m.start, m.end),
+        )
         write(entities["entities"], "entities", "entity", lambda e: e.id, lambda e: e.id)
         extracted = entities["by_article"] | "ExtractEvents" >> ExtractEvents(with_rejected=True)
         dead_letters += [entities["rejected"], extracted["rejected"]]
         events = extracted["reports"] | "ClusterEvents" >> ClusterEvents()
         aggregates = events | "CountEvents" >> CountEvents(options.event_window_days)
         write(events, "events", "event", lambda e: e.id, lambda e: e.id)
-        write(aggregates, "aggregates", "aggregate", lambda a: a.window_start,
-              lambda a: (a.window_start, a.level, a.country or "", a.place, a.type))
+        write(
+            aggregates,
+            "aggregates",
+            "aggregate",
+            lambda a: a.window_start,
+            lambda a: (a.window_start, a.level, a.country or "", a.place, a.type),
+        )
         _ = aggregates | "AggregatesCsv" >> WriteAggregatesCsv(options.output)
     rejected = tuple(dead_letters) | "AllRejected" >> beam.Flatten()
     write(duplicates, "duplicates", "duplicate", lambda d: d.origin, lambda d: (d.origin, d.duplicate_of, d.rule))
@@ -169,8 +181,10 @@ def format_summary(counters: Dict[str, Dict[str, int]], seconds: float) -> str:
         f"{totals['duplicates']}  {'OK' if balanced else 'MISMATCH'}"
     )
     if totals["annotation_failures"]:
-        lines.append(f"articles written without entities or events (see rejected/, stage entities|events): "
-                     f"{totals['annotation_failures']}")
+        lines.append(
+            f"articles written without entities or events (see rejected/, stage entities|events): "
+            f"{totals['annotation_failures']}"
+        )
     rate = totals["in"] / seconds if seconds > 0 else 0.0
     lines.append(f"{totals['in']} candidate articles in {seconds:.1f} s ({rate:.1f}/s)")
     return "\n".join(lines)
@@ -215,8 +229,10 @@ def run(argv: Optional[Sequence[str]] = None, save_main_session: bool = True):
     batch = options.view_as(BatchOptions)
     missing = [flag for flag, value in (("--input", batch.input), ("--output", batch.output)) if not value]
     if missing:
-        raise SystemExit(f"usage: python -m pipelines.batch --input GLOB [--input GLOB …] --output DIR "
-                         f"[--format avro|jsonl] [Beam options]\nmissing: {', '.join(missing)}")
+        raise SystemExit(
+            f"usage: python -m pipelines.batch --input GLOB [--input GLOB …] --output DIR "
+            f"[--format avro|jsonl] [Beam options]\nmissing: {', '.join(missing)}"
+        )
     if batch.num_shards < 1:
         raise SystemExit(f"--num_shards must be at least 1, got {batch.num_shards}")
     prepare_output(batch.output, RECORD_KINDS)

@@ -1,7 +1,8 @@
 """Prints output records (Avro or JSON Lines) as JSON, one per line.
 
-    python -m pipelines.peek out/articles [--limit 3] [--field title --field url]
+python -m pipelines.peek out/articles [--limit 3] [--field title --field url]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,7 +22,7 @@ def read_records(directory: Path) -> Iterator[Dict[str, Any]]:
     for path in files:
         if path.suffix == ".avro":
             with path.open("rb") as handle:
-                yield from fastavro.reader(handle)
+                yield from (record for record in fastavro.reader(handle) if isinstance(record, dict))
         else:
             with path.open(encoding="utf-8") as handle:
                 yield from (json.loads(line) for line in handle if line.strip())

@@ -37,6 +37,7 @@ Python direct runners GroupByKey output of a never-ending source only appears at
 the end (see docs/BEAM_NOTES); use Prism (or Flink/Dataflow) for a live stream, or
 ``--stop_after_minutes`` to end a direct run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -91,34 +92,72 @@ class StreamOptions(PipelineOptions):
 
     @classmethod
     def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--input_dir", help="directory that keeps receiving article files (.html/.txt/.jsonl/.warc/.avro)")
+        parser.add_argument(
+            "--input_dir", help="directory that keeps receiving article files (.html/.txt/.jsonl/.warc/.avro)"
+        )
         parser.add_argument("--state_dir", help="where the ledger of processed files lives (default: <output>/_state)")
-        parser.add_argument("--poll_seconds", type=float, default=DEFAULT_POLL_SECONDS,
-                            help="how often --input_dir is listed (default: %(default)s)")
-        parser.add_argument("--once", action="store_true",
-                            help="list --input_dir once, process what is new, and stop (a bounded run)")
-        parser.add_argument("--stop_after_minutes", type=float, default=None,
-                            help="stop polling --input_dir / reading Kafka after this long (default: never)")
+        parser.add_argument(
+            "--poll_seconds",
+            type=float,
+            default=DEFAULT_POLL_SECONDS,
+            help="how often --input_dir is listed (default: %(default)s)",
+        )
+        parser.add_argument(
+            "--once", action="store_true", help="list --input_dir once, process what is new, and stop (a bounded run)"
+        )
+        parser.add_argument(
+            "--stop_after_minutes",
+            type=float,
+            default=None,
+            help="stop polling --input_dir / reading Kafka after this long (default: never)",
+        )
         parser.add_argument("--kafka_bootstrap", help="Kafka bootstrap servers, host:port[,host:port]")
         parser.add_argument("--kafka_topic", help="Kafka topic of JSON article records")
         parser.add_argument("--kafka_events_topic", help="Kafka topic to write event updates to (JSON)")
         parser.add_argument("--kafka_aggregates_topic", help="Kafka topic to write pane-annotated aggregates to (JSON)")
-        parser.add_argument("--window_minutes", type=int, default=DEFAULT_WINDOW_MINUTES,
-                            help="length of the count windows in minutes of publication time (default: %(default)s)")
-        parser.add_argument("--allowed_lateness_hours", type=float, default=DEFAULT_ALLOWED_LATENESS_HOURS,
-                            help="late articles revise a window's counts up to this long after its end (default: %(default)s)")
-        parser.add_argument("--early_firing_seconds", type=int, default=DEFAULT_EARLY_FIRING_SECONDS,
-                            help="early (speculative) panes at most this often, 0 for none (default: %(default)s)")
-        parser.add_argument("--dedup_ttl_days", type=float, default=DEFAULT_DEDUP_TTL_DAYS,
-                            help="a dedup key is forgotten this long (event time) after its latest article (default: %(default)s)")
-        parser.add_argument("--cluster_ttl_days", type=float, default=DEFAULT_CLUSTER_TTL_DAYS,
-                            help="a country × month of event clusters is forgotten this long after its latest report (default: %(default)s)")
-        parser.add_argument("--progress_every", type=int, default=100,
-                            help="log a progress line every N articles (and at least every minute) (default: %(default)s)")
+        parser.add_argument(
+            "--window_minutes",
+            type=int,
+            default=DEFAULT_WINDOW_MINUTES,
+            help="length of the count windows in minutes of publication time (default: %(default)s)",
+        )
+        parser.add_argument(
+            "--allowed_lateness_hours",
+            type=float,
+            default=DEFAULT_ALLOWED_LATENESS_HOURS,
+            help="late articles revise a window's counts up to this long after its end (default: %(default)s)",
+        )
+        parser.add_argument(
+            "--early_firing_seconds",
+            type=int,
+            default=DEFAULT_EARLY_FIRING_SECONDS,
+            help="early (speculative) panes at most this often, 0 for none (default: %(default)s)",
+        )
+        parser.add_argument(
+            "--dedup_ttl_days",
+            type=float,
+            default=DEFAULT_DEDUP_TTL_DAYS,
+            help="a dedup key is forgotten this long (event time) after its latest article (default: %(default)s)",
+        )
+        parser.add_argument(
+            "--cluster_ttl_days",
+            type=float,
+            default=DEFAULT_CLUSTER_TTL_DAYS,
+            help="a country × month of event clusters is forgotten this long after its latest report (default: %(default)s)",
+        )
+        parser.add_argument(
+            "--progress_every",
+            type=int,
+            default=100,
+            help="log a progress line every N articles (and at least every minute) (default: %(default)s)",
+        )
 
 
-def output_dir(options: PipelineOptions) -> Optional[str]:
-    return options.view_as(BatchOptions).output
+def output_dir(options: PipelineOptions) -> str:
+    output = options.view_as(BatchOptions).output
+    if not output:
+        raise SystemExit("--output is required")
+    return output
 
 
 def output_format(options: PipelineOptions) -> str:
@@ -217,7 +256,8 @@ def write_outputs(outputs: Dict[str, beam.PCollection], options: StreamOptions) 
     fmt, out = output_format(options), output_dir(options)
     window = (options.window_minutes, options.allowed_lateness_hours, options.early_firing_seconds)
     _ = outputs["aggregate_panes"] | "WriteAggregates" >> WritePaneFiles(
-        out, "aggregates", "stream_aggregate", lambda a: (a.level, a.country or "", a.place, a.type), fmt, latest=True)
+        out, "aggregates", "stream_aggregate", lambda a: (a.level, a.country or "", a.place, a.type), fmt, latest=True
+    )
     _ = (
         outputs["events"]
         | "EventsPerPane" >> LatestEventsInWindows(*window)
@@ -230,14 +270,20 @@ def write_outputs(outputs: Dict[str, beam.PCollection], options: StreamOptions) 
     ):
         _ = (
             outputs[kind]
-            | f"{kind.title()}PerPane" >> LogOfProcessing(options.window_minutes, options.early_firing_seconds, element_type)
+            | f"{kind.title()}PerPane"
+            >> LogOfProcessing(options.window_minutes, options.early_firing_seconds, element_type)
             | f"Write{kind.title()}" >> WritePaneFiles(out, kind, schema, sort_key, fmt)
         )
     if options.kafka_events_topic:
         write_kafka(outputs["events"], options.kafka_events_topic, options.kafka_bootstrap, "Events", lambda e: e["id"])
     if options.kafka_aggregates_topic:
-        write_kafka(outputs["aggregates"], options.kafka_aggregates_topic, options.kafka_bootstrap, "Aggregates",
-                    lambda a: f"{a['window_start']}|{a['level']}|{a['place']}|{a['type']}")
+        write_kafka(
+            outputs["aggregates"],
+            options.kafka_aggregates_topic,
+            options.kafka_bootstrap,
+            "Aggregates",
+            lambda a: f"{a['window_start']}|{a['level']}|{a['place']}|{a['type']}",
+        )
 
 
 def build_pipeline(pipeline: beam.Pipeline, options: StreamOptions) -> Dict[str, beam.PCollection]:
@@ -249,7 +295,10 @@ def build_pipeline(pipeline: beam.Pipeline, options: StreamOptions) -> Dict[str,
     if options.input_dir:
         state_dir = state_dir_of(options)
         feed = pipeline | "DirectoryFeed" >> ReadDirectoryFeed(
-            options.input_dir, state_dir, options.poll_seconds, once=options.once,
+            options.input_dir,
+            state_dir,
+            options.poll_seconds,
+            once=options.once,
             stop_after_seconds=options.stop_after_minutes * 60 if options.stop_after_minutes else None,
         )
         documents.append(feed["documents"])
@@ -269,8 +318,6 @@ def state_dir_of(options: StreamOptions) -> str:
     return options.state_dir or f"{output_dir(options).rstrip('/')}/_state"
 
 
-
-
 def reconcile(counters: Dict[str, Dict[str, int]]) -> Dict[str, int]:
     """in = out + rejected + duplicates over articles (too-late articles are in "out":
     they still grow event clusters; only the windowed counts drop them)."""
@@ -281,7 +328,8 @@ def reconcile(counters: Dict[str, Dict[str, int]]) -> Dict[str, int]:
         "duplicates": counters.get("dedup", {}).get("duplicates", 0),
         "too_late": counters.get("stream", {}).get("too_late", 0),
         # written articles whose entity or event stage failed: a dead letter each, counted apart
-        "annotation_failures": counters.get("entities", {}).get("failed", 0) + counters.get("events", {}).get("failed", 0),
+        "annotation_failures": counters.get("entities", {}).get("failed", 0)
+        + counters.get("events", {}).get("failed", 0),
     }
 
 
@@ -292,11 +340,14 @@ def format_summary(counters: Dict[str, Dict[str, int]], seconds: float) -> str:
             lines.append(f"{stage:<12} {name:<32} {value:>6}")
     t = reconcile(counters)
     ok = t["in"] == t["out"] + t["rejected"] + t["duplicates"]
-    lines.append(f"in = out + rejected + duplicates: {t['in']} = {t['out']} + {t['rejected']} + {t['duplicates']}  "
-                 f"{'OK' if ok else 'MISMATCH'}; too late for their window: {t['too_late']}")
+    lines.append(
+        f"in = out + rejected + duplicates: {t['in']} = {t['out']} + {t['rejected']} + {t['duplicates']}  "
+        f"{'OK' if ok else 'MISMATCH'}; too late for their window: {t['too_late']}"
+    )
     if t["annotation_failures"]:
-        lines.append(f"articles without entities or events (see rejected/, stage entities|events): "
-                     f"{t['annotation_failures']}")
+        lines.append(
+            f"articles without entities or events (see rejected/, stage entities|events): {t['annotation_failures']}"
+        )
     lines.append(f"{t['in']} candidate articles in {seconds:.1f} s")
     return "\n".join(lines)
 
@@ -316,8 +367,10 @@ def check(options: StreamOptions) -> None:
     if options.window_minutes < 1 or options.allowed_lateness_hours < 0 or options.early_firing_seconds < 0:
         problems.append("--window_minutes must be >= 1, --allowed_lateness_hours and --early_firing_seconds >= 0")
     if problems:
-        raise SystemExit("usage: python -m pipelines.stream (--input_dir DIR [--state_dir DIR] [--once] | "
-                         "--kafka_bootstrap HOST:PORT --kafka_topic T) --output DIR [options]\n" + "\n".join(problems))
+        raise SystemExit(
+            "usage: python -m pipelines.stream (--input_dir DIR [--state_dir DIR] [--once] | "
+            "--kafka_bootstrap HOST:PORT --kafka_topic T) --output DIR [options]\n" + "\n".join(problems)
+        )
 
 
 LONG_JOB_SERVER_TIMEOUT = 7 * 24 * 3600  # seconds: a streaming job runs for days

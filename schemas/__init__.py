@@ -1,4 +1,5 @@
 """Avro schemas of the output contract (``*.avsc`` beside this file)."""
+
 import copy
 import functools
 import json
@@ -8,7 +9,7 @@ from typing import Any, Dict
 _HERE = pathlib.Path(__file__).parent
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _schema_text(name: str) -> str:
     return (_HERE / f"{name}.avsc").read_text(encoding="utf-8")
 

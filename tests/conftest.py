@@ -1,4 +1,5 @@
 """Shared fixtures: the batch job over the seed dump, run once per test session."""
+
 from pathlib import Path
 from typing import Dict, List
 

@@ -23,6 +23,7 @@ Each line: ``source``, ``doc``, ``url``, ``title``, ``published``, ``lang``,
 and ``split`` (``test`` for about 30 % of the documents, chosen by a hash of the
 document id before any label was read, ``train`` otherwise).
 """
+
 import argparse
 import glob
 import hashlib
@@ -38,27 +39,53 @@ from transforms.text.segment import split_sentences
 
 TEST_SHARE = 0.30
 _FR_MONTHS = {
-    "janvier": 1, "février": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7, "août": 8,
-    "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12,
+    "janvier": 1,
+    "février": 2,
+    "mars": 3,
+    "avril": 4,
+    "mai": 5,
+    "juin": 6,
+    "juillet": 7,
+    "août": 8,
+    "septembre": 9,
+    "octobre": 10,
+    "novembre": 11,
+    "décembre": 12,
 }
 _WIKINEWS_DATELINE = re.compile(r"^\s*(\d{1,2})(?:er)?\s+(\w+)\s+(\d{4})\s*\.?\s*[-–—]\s*", re.UNICODE)
 
 
 def split_of(source: str, doc: str) -> str:
     """``test`` for a fixed ~30 % of documents: a hash, so no label or score can steer it."""
-    digest = hashlib.sha256(f"{source}\t{doc}".encode("utf-8")).digest()
+    digest = hashlib.sha256(f"{source}\t{doc}".encode()).digest()
     return "test" if int.from_bytes(digest[:4], "big") / 2**32 < TEST_SHARE else "train"
 
 
-def sentence_rows(source: str, doc: str, text: str, paragraphs: List[Tuple[int, int]], lang: str,
-                  url: Optional[str], title: Optional[str], published: Optional[str]) -> Iterator[dict]:
+def sentence_rows(
+    source: str,
+    doc: str,
+    text: str,
+    paragraphs: List[Tuple[int, int]],
+    lang: str,
+    url: Optional[str],
+    title: Optional[str],
+    published: Optional[str],
+) -> Iterator[dict]:
     index = 0
     for p_start, p_end in paragraphs:
         for s_start, s_end in split_sentences(text[p_start:p_end], lang):
             yield {
-                "source": source, "doc": doc, "url": url, "title": title, "published": published,
-                "lang": lang, "index": index, "start": p_start + s_start, "end": p_start + s_end,
-                "text": text[p_start + s_start:p_start + s_end], "split": split_of(source, doc),
+                "source": source,
+                "doc": doc,
+                "url": url,
+                "title": title,
+                "published": published,
+                "lang": lang,
+                "index": index,
+                "start": p_start + s_start,
+                "end": p_start + s_end,
+                "text": text[p_start + s_start : p_start + s_end],
+                "split": split_of(source, doc),
             }
             index += 1
 
@@ -89,8 +116,9 @@ def wikinews(paths: List[str]) -> Iterator[dict]:
                 published = f"{year:04d}-{month:02d}-{day:02d}"
         text, spans = join(paragraphs)
         doc = Path(path).stem
-        yield from sentence_rows("fr-wikinews", doc, text, spans, "fr", f"https://fr.wikinews.org/?curid={doc}",
-                                 title, published)
+        yield from sentence_rows(
+            "fr-wikinews", doc, text, spans, "fr", f"https://fr.wikinews.org/?curid={doc}", title, published
+        )
 
 
 def _is_headline(sentence: str) -> bool:
@@ -121,8 +149,17 @@ def sequoia(paths: List[str]) -> Iterator[dict]:
         # annodis sentences are already split: one "paragraph" each, never re-split
         for index, (start, end) in enumerate(spans):
             yield {
-                "source": "fr-sequoia", "doc": doc, "url": None, "title": title, "published": None, "lang": "fr",
-                "index": index, "start": start, "end": end, "text": text[start:end], "split": split_of("fr-sequoia", doc),
+                "source": "fr-sequoia",
+                "doc": doc,
+                "url": None,
+                "title": title,
+                "published": None,
+                "lang": "fr",
+                "index": index,
+                "start": start,
+                "end": end,
+                "text": text[start:end],
+                "split": split_of("fr-sequoia", doc),
             }
 
 
@@ -136,8 +173,17 @@ def gsd(paths: List[str]) -> Iterator[dict]:
             elif line.startswith("# text = ") and sent_id:
                 text = line.split("= ", 1)[1]
                 yield {
-                    "source": "fr-gsd", "doc": sent_id, "url": None, "title": None, "published": None, "lang": "fr",
-                    "index": 0, "start": 0, "end": len(text), "text": text, "split": split_of("fr-gsd", sent_id),
+                    "source": "fr-gsd",
+                    "doc": sent_id,
+                    "url": None,
+                    "title": None,
+                    "published": None,
+                    "lang": "fr",
+                    "index": 0,
+                    "start": 0,
+                    "end": len(text),
+                    "text": text,
+                    "split": split_of("fr-gsd", sent_id),
                 }
 
 
@@ -147,8 +193,9 @@ def hipe(paths: List[str]) -> Iterator[dict]:
     for path in paths:
         for document in read_hipe(Path(path)):
             text = document.text
-            yield from sentence_rows("fr-hipe", document.id, text, [(0, len(text))], "fr", None, None,
-                                     document.date or None)
+            yield from sentence_rows(
+                "fr-hipe", document.id, text, [(0, len(text))], "fr", None, None, document.date or None
+            )
 
 
 def pipeline_articles(paths: List[str], source: str) -> Iterator[dict]:
@@ -172,9 +219,16 @@ def pipeline_articles(paths: List[str], source: str) -> Iterator[dict]:
         doc = article["origin"].split("/")[-1]
         for sentence in sorted(by_article.get(article_id, []), key=lambda s: s["index"]):
             yield {
-                "source": source, "doc": doc, "url": article["url"], "title": article["title"],
-                "published": article["published"], "lang": article["language"], "index": sentence["index"],
-                "start": sentence["start"], "end": sentence["end"], "text": sentence["text"],
+                "source": source,
+                "doc": doc,
+                "url": article["url"],
+                "title": article["title"],
+                "published": article["published"],
+                "lang": article["language"],
+                "index": sentence["index"],
+                "start": sentence["start"],
+                "end": sentence["end"],
+                "text": sentence["text"],
                 "split": split_of(source, doc),
             }
 

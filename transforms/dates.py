@@ -13,6 +13,7 @@
 Event dates relative to a publication day ("hier", "on Monday") are resolved in
 ``transforms.events.dates``.
 """
+
 import datetime as dt
 import email.utils
 import re
@@ -30,13 +31,48 @@ def fold(text: str) -> str:
 
 _MONTHS = {
     # French (accents folded away before matching)
-    "janvier": 1, "janv": 1, "fevrier": 2, "fevr": 2, "fev": 2, "mars": 3, "avril": 4, "avr": 4,
-    "mai": 5, "juin": 6, "juillet": 7, "juil": 7, "aout": 8, "septembre": 9, "octobre": 10,
-    "novembre": 11, "decembre": 12,
+    "janvier": 1,
+    "janv": 1,
+    "fevrier": 2,
+    "fevr": 2,
+    "fev": 2,
+    "mars": 3,
+    "avril": 4,
+    "avr": 4,
+    "mai": 5,
+    "juin": 6,
+    "juillet": 7,
+    "juil": 7,
+    "aout": 8,
+    "septembre": 9,
+    "octobre": 10,
+    "novembre": 11,
+    "decembre": 12,
     # English
-    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
-    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
-    "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+    "january": 1,
+    "jan": 1,
+    "february": 2,
+    "feb": 2,
+    "march": 3,
+    "mar": 3,
+    "april": 4,
+    "apr": 4,
+    "may": 5,
+    "june": 6,
+    "jun": 6,
+    "july": 7,
+    "jul": 7,
+    "august": 8,
+    "aug": 8,
+    "september": 9,
+    "sept": 9,
+    "sep": 9,
+    "october": 10,
+    "oct": 10,
+    "november": 11,
+    "nov": 11,
+    "december": 12,
+    "dec": 12,
 }
 
 
@@ -53,7 +89,7 @@ _YEAR = r"(\d{4})(?!\d)"
 _DATE_PATTERNS: Sequence[Tuple[Pattern[str], str]] = (
     (re.compile(rf"{_DAY}\s+({_MONTH})\b\.?,?\s+{_YEAR}"), "dmy"),  # 15 septembre 2020, 1er mai 2020
     (re.compile(rf"\b({_MONTH})\b\.?\s+{_DAY},?\s+{_YEAR}"), "mdy"),  # September 15, 2020
-    (re.compile(rf"(?<!\d)(\d{{4}})-(\d{{1,2}})-(\d{{1,2}})(?!\d)"), "ymd"),  # 2020-09-15
+    (re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)"), "ymd"),  # 2020-09-15
     (re.compile(rf"(?<!\d)(\d{{1,2}})[/.](\d{{1,2}})[/.]{_YEAR}"), "dmy"),  # 15/09/2020, day first
 )
 
@@ -73,7 +109,7 @@ def date_matches(folded: str) -> List[Tuple[int, int, str]]:
     for pattern, order in _DATE_PATTERNS:
         for match in pattern.finditer(folded):
             parts = dict(zip(order, match.groups()))
-            month = _MONTHS.get(parts["m"]) if not parts["m"].isdigit() else int(parts["m"])
+            month = _MONTHS[parts["m"]] if not parts["m"].isdigit() else int(parts["m"])
             day, year = int(parts["d"]), int(parts["y"])
             # numeric dates are day first; month first only when day first is impossible
             iso = iso_date(year, month, day) or (iso_date(year, day, month) if parts["m"].isdigit() else None)
@@ -115,7 +151,9 @@ def _free_text(text: str) -> Optional[dt.datetime]:
         return None
     import dateparser  # imported on first use: most values are ISO already
 
-    return dateparser.parse(text, languages=["fr", "en"], settings={"STRICT_PARSING": True, "PARSERS": ["absolute-time"]})
+    return dateparser.parse(
+        text, languages=["fr", "en"], settings={"STRICT_PARSING": True, "PARSERS": ["absolute-time"]}
+    )
 
 
 def normalise_published(value: Any) -> Optional[str]:
@@ -145,5 +183,5 @@ def to_timestamp(value: Any) -> Optional[Timestamp]:
     if parsed is None:
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
-    return Timestamp.from_utc_datetime(parsed.astimezone(dt.timezone.utc))
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return Timestamp.from_utc_datetime(parsed.astimezone(dt.UTC))

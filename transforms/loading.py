@@ -7,6 +7,7 @@ benchmarks call directly). ``shared.Shared`` only holds weak references, so the 
 is also kept here for the life of the process: a worker never reloads a model between
 bundles.
 """
+
 import threading
 from collections import Counter
 from typing import Any, Callable, Dict

@@ -4,6 +4,7 @@ Every record is a ``typing.NamedTuple`` registered with Beam's ``RowCoder`` so i
 crosses process and runner boundaries (Flink, Dataflow) with a schema-aware,
 deterministic encoding. Field names mirror the Avro schemas in ``schemas/``.
 """
+
 from __future__ import annotations
 
 from typing import List, NamedTuple, Optional
@@ -44,7 +45,7 @@ class CleanedArticle(NamedTuple):
 
 
 class Paragraph(NamedTuple):
-    index: int
+    index: int  # type: ignore[assignment]  # the contract's field name shadows tuple.index
     start: int  # char offsets into Article.text
     end: int
     language: Optional[str]
@@ -69,7 +70,7 @@ class Sentence(NamedTuple):
     """A sentence as written to ``sentences/``; offsets index into Article.text."""
 
     article_id: str
-    index: int
+    index: int  # type: ignore[assignment]  # the contract's field name shadows tuple.index
     paragraph: int
     start: int
     end: int

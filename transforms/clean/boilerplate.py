@@ -11,6 +11,7 @@ directory), so it runs across workers at any corpus size and copies of one
 story do not vote twice; only the lines over the threshold travel to the
 workers as a side input. A line seen once is never removed by this rule.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -166,8 +167,12 @@ class LearnBoilerplate(beam.PTransform):
     holds 16 bytes per article line; each bucket is counted by sorting its votes.
     """
 
-    def __init__(self, min_articles: int = DEFAULT_MIN_ARTICLES, buckets: int = DEFAULT_VOTE_BUCKETS,
-                 directory: Optional[str] = None):
+    def __init__(
+        self,
+        min_articles: int = DEFAULT_MIN_ARTICLES,
+        buckets: int = DEFAULT_VOTE_BUCKETS,
+        directory: Optional[str] = None,
+    ):
         super().__init__()
         if min_articles < 2:
             raise ValueError(f"min_articles must be >= 2 (a line seen once is never boilerplate), got {min_articles}")
@@ -227,4 +232,3 @@ class StripCorpusBoilerplate(beam.PTransform):
         learnt = articles | "Learn" >> self._learn
         stripped = articles | "Strip" >> StripBoilerplate(learnt)
         return {"articles": stripped["articles"], "rejected": stripped["rejected"], "lines": learnt}
-

@@ -5,6 +5,7 @@ articles, and every article's paragraphs lose in-article boilerplate (captions,
 teaser links, "Lire aussi" lines, bylines, counters). Each document becomes zero
 or more ``CleanedArticle``s, or a ``Rejected`` saying why.
 """
+
 from __future__ import annotations
 
 import logging
@@ -93,10 +94,22 @@ def clean_document(doc: RawDocument, removed_rules: Optional[List[str]] = None) 
             yield rejected(doc.origin, STAGE, "text dump holds no article", doc.body)
         for part in parts:
             paragraphs = paragraphs_from_text("\n".join(part.lines))
-            yield _article(doc, part.origin, part.url, part.title, part.published, doc.source, doc.language, paragraphs, removed_rules)
+            yield _article(
+                doc,
+                part.origin,
+                part.url,
+                part.title,
+                part.published,
+                doc.source,
+                doc.language,
+                paragraphs,
+                removed_rules,
+            )
     elif doc.kind == TEXT:
         paragraphs = paragraphs_from_text(doc.body)
-        yield _article(doc, doc.origin, doc.url, doc.title, doc.published, doc.source, doc.language, paragraphs, removed_rules)
+        yield _article(
+            doc, doc.origin, doc.url, doc.title, doc.published, doc.source, doc.language, paragraphs, removed_rules
+        )
     else:
         raise ValueError(f"unknown document kind {doc.kind!r}")  # a bug, not bad input
 
@@ -137,6 +150,7 @@ class CleanArticles(beam.PTransform):
     """RawDocument → CleanedArticle; output dict with ``articles`` and ``rejected``."""
 
     def expand(self, documents):
-        cleaned = documents | "Clean" >> beam.ParDo(_CleanDocument()).with_outputs(_CleanDocument.REJECTED, main="articles")
+        cleaned = documents | "Clean" >> beam.ParDo(_CleanDocument()).with_outputs(
+            _CleanDocument.REJECTED, main="articles"
+        )
         return {"articles": cleaned.articles, "rejected": cleaned.rejected}
-

@@ -7,6 +7,7 @@ copy with the longest body is kept (ties: smallest origin, so the choice is
 deterministic). A feed
 reusing one record id for two articles is caught too (rule "id").
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -182,4 +183,3 @@ class DedupArticles(beam.PTransform):
     def expand(self, articles):
         duplicates = articles | "Find" >> FindDuplicates(self._directory)
         return {"articles": articles | "Drop" >> DropDuplicates(duplicates), "duplicates": duplicates}
-

@@ -22,6 +22,7 @@ title; if no mixed-case line follows (or it is a whole paragraph of more than
 ``TITLE_MAX_WORDS`` words) the last capitals line is the title. The date comes
 from the URL path, else from a dateline near the top of the body.
 """
+
 from __future__ import annotations
 
 import re
@@ -145,7 +146,7 @@ def _segments(lines: List[str]) -> Iterator[Tuple[List[str], Optional[str]]]:
             blanks += 1
             current.append(line)
         else:
-            if blanks >= 3 and any(not _is_gap(l) for l in current):
+            if blanks >= 3 and any(not _is_gap(line) for line in current):
                 yield current, None
                 current = []
             blanks = 0
@@ -198,4 +199,3 @@ def split_dump(text: str, origin: str) -> List[DumpArticle]:
         if article is not None:
             articles.append(article)
     return articles
-

@@ -6,6 +6,7 @@ and hands the parsed tree to trafilatura, so trafilatura's own string loading
 never runs on untrusted bytes. On top of trafilatura it adds a few general
 rules measured on the article-extraction benchmark (``benchmarks/extraction.py``).
 """
+
 from __future__ import annotations
 
 import re
@@ -122,7 +123,9 @@ def extract_page(html: str, url: Optional[str] = None, *, max_bytes: int = DEFAU
     sample = html[:BINARY_SAMPLE_CHARS]
     controls = len(_CONTROL_CHARS.findall(sample))
     if sample and controls / len(sample) > MAX_CONTROL_RATIO:
-        raise BadInput(f"binary content ({controls} of {len(sample)} sampled characters are control characters), not HTML")
+        raise BadInput(
+            f"binary content ({controls} of {len(sample)} sampled characters are control characters), not HTML"
+        )
     tree = parse_html(html)
     try:
         meta = trafilatura.extract_metadata(tree, default_url=url, extensive=False)
@@ -187,7 +190,7 @@ def _trafilatura_blocks(tree: HtmlElement, url: Optional[str], favor_precision: 
         favor_precision=favor_precision,
         include_comments=False,
         include_tables=True,
-        include_links=RULES["links"],
+        include_links=bool(RULES["links"]),
         with_metadata=False,
     )
     body = getattr(doc, "body", None) if doc is not None else None
@@ -267,7 +270,7 @@ LEAD_META_MAX_WORDS = 10
 
 
 def _postfilter(blocks: List[_Block], headlines: Set[str]) -> List[_Block]:
-    out = []
+    out: List[_Block] = []
     for i, b in enumerate(blocks):
         if i < LEAD_BLOCKS and not out or i < LEAD_BLOCKS and all(len(o.text.split()) < 25 for o in out):
             # still in the lead: headline repeats and dateline/byline lines
@@ -391,4 +394,3 @@ def _declared_language(tree: HtmlElement) -> Optional[str]:
         if match:
             return match.group(1).lower()
     return None
-

@@ -37,6 +37,7 @@ typographic apostrophes and a lone (narrow) no-break space, as French puts
 before ":" or inside « », stay as they are. Comparisons use ``normalise_line``,
 which folds all of that away.
 """
+
 from __future__ import annotations
 
 import re
@@ -75,7 +76,7 @@ _TYPOGRAPHIC_SPACES = ("\u00a0", "\u202f")
 _KEY_FOLD = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'", "–": "-", "—": "-", "‐": "-", "‑": "-"})
 
 
-_QUOTES = re.compile("[«»“”„‟\"‹›]")
+_QUOTES = re.compile('[«»“”„‟"‹›]')
 
 
 _SPACE_AROUND_PUNCT = re.compile(r"\s*([^\w\s])\s*")
@@ -402,7 +403,11 @@ def _mark_headlines(after_teasers: List[int], items: List[str], verdict: List[Op
     loose = [_short_unpunctuated(items[i]) for i in kept]
     for pos, i in enumerate(kept):
         text = items[i]
-        if i in after_teasers and _headline_like(text) and (loose[pos] or _ELLIPSIS_END.search(text) or _teaser_lead(text)):
+        if (
+            i in after_teasers
+            and _headline_like(text)
+            and (loose[pos] or _ELLIPSIS_END.search(text) or _teaser_lead(text))
+        ):
             verdict[i] = "teaser"  # the linked article's lead under a teaser pair
         elif loose[pos] and not (pos > 0 and loose[pos - 1]) and not (pos + 1 < len(kept) and loose[pos + 1]):
             verdict[i] = "headline"
@@ -438,4 +443,3 @@ def scrub_paragraphs(paragraphs: List[str], title: Optional[str]) -> Tuple[List[
     kept_text = [text for text, v in zip(items, verdict) if v is None]
     removed = [(v, text or paragraphs[i]) for i, (text, v) in enumerate(zip(items, verdict)) if v is not None]
     return kept_text, removed
-

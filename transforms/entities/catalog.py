@@ -1,6 +1,7 @@
 """The entity table: one canonical ``Entity`` per ``entity_id`` over the corpus, merged
 from its mentions by a combine (name, label, aliases most frequent first, place data).
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -43,14 +44,28 @@ class MergeEntity(beam.CombineFn):
         label, entity_id, name, lat, lon, country, admin1, precision = info
         aliases = [form for form, _ in sorted(forms.items(), key=lambda kv: (-kv[1], kv[0]))][:MAX_ALIASES]
         return Entity(
-            id=entity_id, name=name, label=label, aliases=aliases, lat=lat, lon=lon, country=country,
-            admin1=admin1, precision=precision, mention_count=sum(forms.values()),
+            id=entity_id,
+            name=name,
+            label=label,
+            aliases=aliases,
+            lat=lat,
+            lon=lon,
+            country=country,
+            admin1=admin1,
+            precision=precision,
+            mention_count=sum(forms.values()),
         )
 
 
 def to_mention(m: TaggedMention) -> Mention:
     return Mention(
-        article_id=m.article_id, field=m.field, start=m.start, end=m.end, text=m.text, label=m.label,
-        entity_id=m.entity_id, confidence=m.confidence, evidence=m.evidence,
+        article_id=m.article_id,
+        field=m.field,
+        start=m.start,
+        end=m.end,
+        text=m.text,
+        label=m.label,
+        entity_id=m.entity_id,
+        confidence=m.confidence,
+        evidence=m.evidence,
     )
-

@@ -8,6 +8,7 @@ it stays small whatever the corpus size. A second combine finds each source's us
 country; a place whose article named no other country is geocoded again with it
 (evidence "source_region").
 """
+
 from __future__ import annotations
 
 from typing import Dict, Optional, Tuple
@@ -86,8 +87,16 @@ def apply_corpus_vote(mention: TaggedMention, winners: Dict[Tuple[str, str], Rea
         return mention
     label, entity_id, name, lat, lon, country, admin1, precision = winner
     return mention._replace(
-        label=label, entity_id=entity_id, name=name, lat=lat, lon=lon, country=country, admin1=admin1,
-        precision=precision, evidence="corpus", confidence=CONFIDENCE["corpus"],
+        label=label,
+        entity_id=entity_id,
+        name=name,
+        lat=lat,
+        lon=lon,
+        country=country,
+        admin1=admin1,
+        precision=precision,
+        evidence="corpus",
+        confidence=CONFIDENCE["corpus"],
     )
 
 
@@ -110,8 +119,14 @@ def apply_source_region(mention: TaggedMention, region: Optional[str], gazetteer
         return mention
     canonical = place_canonical(gazetteer.canonical(mention.alias, "LOC"), place)
     return mention._replace(
-        entity_id=canonical.entity_id, name=canonical.name, lat=place.lat, lon=place.lon, country=place.country,
-        admin1=place.admin1, precision=place.precision, evidence="source_region",
+        entity_id=canonical.entity_id,
+        name=canonical.name,
+        lat=place.lat,
+        lon=place.lon,
+        country=place.country,
+        admin1=place.admin1,
+        precision=place.precision,
+        evidence="source_region",
         confidence=CONFIDENCE["source_region"],
     )
 
@@ -135,4 +150,3 @@ class _RepairMentions(beam.DoFn):
         if placed is not fixed:
             self.region_repairs.inc()
         yield placed
-

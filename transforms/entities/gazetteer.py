@@ -62,6 +62,7 @@ each, ``python -m benchmarks.gazetteer_load N``), by ``MIN_CITY_POPULATION``::
 1000 keeps the small Iraqi and Syrian towns of our news (and Swiss villages
 such as Bex) within the ~3 s and ~250 MB budget of a Beam worker's setup.
 """
+
 from __future__ import annotations
 
 import gettext
@@ -115,8 +116,6 @@ LABELS = ("PER", "ORG", "LOC", "MISC")
 
 
 PRECISIONS = ("city", "admin1", "country")
-
-
 
 
 # Keys that never geocode: function words (the French and English stop words
@@ -202,9 +201,7 @@ def _indexed_names(name: str, alternates: Sequence[str]) -> List[str]:
         alt
         for alt in alternates
         # not a machine transliteration, Latin script, not an airport code
-        if not alt.islower()
-        and (alt.isascii() or not _NON_LATIN.search(alt))
-        and not (len(alt) <= 4 and alt.isupper())
+        if not alt.islower() and (alt.isascii() or not _NON_LATIN.search(alt)) and not (len(alt) <= 4 and alt.isupper())
     ]
 
 
@@ -253,11 +250,11 @@ CANDIDATE_CACHE_SIZE = 100_000
 class Gazetteer:
     """Alias table, countries and GeoNames cities, matched through ``surface_key``."""
 
-    _instance: Optional["Gazetteer"] = None
+    _instance: Optional[Gazetteer] = None
     _instance_lock = threading.Lock()
 
     @classmethod
-    def load(cls) -> "Gazetteer":
+    def load(cls) -> Gazetteer:
         """The process-wide gazetteer, built on first use (see the module docstring for its cost)."""
         if cls._instance is None:
             with cls._instance_lock:
@@ -266,7 +263,7 @@ class Gazetteer:
         return cls._instance
 
     @classmethod
-    def build(cls, min_city_population: int = MIN_CITY_POPULATION) -> "Gazetteer":
+    def build(cls, min_city_population: int = MIN_CITY_POPULATION) -> Gazetteer:
         """A fresh, uncached gazetteer (``load()`` is what pipelines call)."""
         gazetteer = cls()
         gazetteer._load_cities(min_city_population)
@@ -370,8 +367,17 @@ class Gazetteer:
                 continue
             lat, lon = points[code]
             self._countries[code] = Place(
-                record["geonameid"], record["name"], lat, lon, code, None, "country",
-                int(record.get("population") or 0), False, False, record["name"],
+                record["geonameid"],
+                record["name"],
+                lat,
+                lon,
+                code,
+                None,
+                "country",
+                int(record.get("population") or 0),
+                False,
+                False,
+                record["name"],
             )
             self._country_canonical[code] = Canonical(f"geonames:{record['geonameid']}", record["name"], "LOC")
             names = [record["name"]]
@@ -445,8 +451,17 @@ class Gazetteer:
                 population = self._city_population[i]
                 is_capital = i in self._capitals
         return Place(
-            geonames_id, row["name"], float(row["lat"]), float(row["lon"]), country, row.get("admin1") or None,
-            precision, population, True, is_capital, self._country_names.get(country, ""),
+            geonames_id,
+            row["name"],
+            float(row["lat"]),
+            float(row["lon"]),
+            country,
+            row.get("admin1") or None,
+            precision,
+            population,
+            True,
+            is_capital,
+            self._country_names.get(country, ""),
         )
 
     # -- lookups --
@@ -460,9 +475,17 @@ class Gazetteer:
     def _city_place(self, i: int) -> Place:
         country = self._codes[self._city_country[i]]
         return Place(
-            self._city_ids[i], self._city_names[i], self._city_lat[i], self._city_lon[i], country,
-            self._admin1_codes[self._city_admin1[i]], "city", self._city_population[i],
-            False, i in self._capitals, self._country_names.get(country, ""),
+            self._city_ids[i],
+            self._city_names[i],
+            self._city_lat[i],
+            self._city_lon[i],
+            country,
+            self._admin1_codes[self._city_admin1[i]],
+            "city",
+            self._city_population[i],
+            False,
+            i in self._capitals,
+            self._country_names.get(country, ""),
         )
 
     def _alias_entries(self, surface: str, key: str) -> List[_Entry]:
@@ -596,4 +619,3 @@ def choose_place(
             if pick.curated or largest <= CONTEXT_MAX_RATIO * max(pick.population, 1000):
                 return pick
     return min(candidates, key=_rank)
-

@@ -1,6 +1,7 @@
 """``TaggedMention``: a mention with everything the corpus vote, the entity table and
 the event stage need (offsets, label, canonical entity, place data, evidence).
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple, Optional
@@ -33,4 +34,3 @@ class TaggedMention(NamedTuple):
 
 
 beam.coders.registry.register_coder(TaggedMention, beam.coders.RowCoder)
-

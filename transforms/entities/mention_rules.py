@@ -18,6 +18,7 @@ by ``benchmarks/ner.py``):
 Every span carries its ``evidence`` (how it was found) so the caller can give
 it a confidence; see ``transforms.entities.CONFIDENCE``.
 """
+
 from __future__ import annotations
 
 import re
@@ -91,12 +92,45 @@ _TITLE_AT_START = re.compile(rf"^(?:(?:{_TITLE_WORDS})\.?\s+)+", re.IGNORECASE)
 
 
 # Case matters for the short abbreviations ("me", "st", "pr" are words); long titles may be lowercase.
-_SHORT_TITLES = {"m", "mm", "mme", "mmes", "mlle", "mlles", "mgr", "me", "dr", "pr", "st", "ste", "mr", "mrs", "ms",
-                 "rev", "gen", "mad", "prof", "hon", "prés", "col", "capt", "lt", "sgt", "maj", "adm", "sen", "rep", "gov", "pres"}
+_SHORT_TITLES = {
+    "m",
+    "mm",
+    "mme",
+    "mmes",
+    "mlle",
+    "mlles",
+    "mgr",
+    "me",
+    "dr",
+    "pr",
+    "st",
+    "ste",
+    "mr",
+    "mrs",
+    "ms",
+    "rev",
+    "gen",
+    "mad",
+    "prof",
+    "hon",
+    "prés",
+    "col",
+    "capt",
+    "lt",
+    "sgt",
+    "maj",
+    "adm",
+    "sen",
+    "rep",
+    "gov",
+    "pres",
+}
 
 
 # Determiners and elided articles that are not part of a place or organisation name.
-_LEADING_ARTICLE = re.compile(rf"^(?:(?:le|la|les|du|des|the|l{_APOS}|d{_APOS}|qu{_APOS}|à|a|au|aux|en|de|of|in)\s*)+", re.IGNORECASE)
+_LEADING_ARTICLE = re.compile(
+    rf"^(?:(?:le|la|les|du|des|the|l{_APOS}|d{_APOS}|qu{_APOS}|à|a|au|aux|en|de|of|in)\s*)+", re.IGNORECASE
+)
 
 
 # Elision fragments glued to the front of any name: "d’Irak", "l’OTAN", "qu’Ankara".
@@ -104,7 +138,9 @@ _ELISION = re.compile(rf"^(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu){_APOS}", re.IGNO
 
 
 # Arabic and nobiliary particles may start a name in lowercase: "al-Sadr", "de Gaulle", "von Papen".
-_LOWER_PARTICLES = re.compile(r"^(?:al|el|ad|an|ar|as|ash|at|az|ibn|bin|ben|abu|de|du|des|von|van|der|den|di|da|dos|la|le)[-\s]\S", re.IGNORECASE)
+_LOWER_PARTICLES = re.compile(
+    r"^(?:al|el|ad|an|ar|as|ash|at|az|ibn|bin|ben|abu|de|du|des|von|van|der|den|di|da|dos|la|le)[-\s]\S", re.IGNORECASE
+)
 
 
 _TRAILING_LOWER = re.compile(r"\s(?:[a-zà-ÿ]{1,2}\.|\d+\.?)$")
@@ -113,7 +149,7 @@ _TRAILING_LOWER = re.compile(r"\s(?:[a-zà-ÿ]{1,2}\.|\d+\.?)$")
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
 
 
-_TRAILING = ".,;:!?»«\"“”()[]{}—–-_/\\|¦*•·"
+_TRAILING = '.,;:!?»«"“”()[]{}—–-_/\\|¦*•·'
 
 
 def _letters(text: str) -> int:
@@ -128,8 +164,11 @@ def trim_span(text: str, span: Span) -> Optional[Span]:
         start += 1
     while end > start and (text[end - 1].isspace() or text[end - 1] in _TRAILING):
         # keep the dot of an abbreviation ("U.S.", "Jr.") and of a title
-        if text[end - 1] == "." and end - start >= 2 and text[end - 2].isalpha() and (
-            end - start == 2 or not text[end - 3].isalpha() or text[start:end - 1].isupper()
+        if (
+            text[end - 1] == "."
+            and end - start >= 2
+            and text[end - 2].isalpha()
+            and (end - start == 2 or not text[end - 3].isalpha() or text[start : end - 1].isupper())
         ):
             break
         end -= 1
@@ -158,8 +197,8 @@ def trim_span(text: str, span: Span) -> Optional[Span]:
 
 def _is_sentence_inner(text: str, start: int) -> bool:
     """True when ``start`` is inside a sentence (a capital there is part of a name, like "La Haye")."""
-    before = text[max(0, start - 3):start].rstrip()
-    return bool(before) and before[-1] not in ".!?:«\"“\n"
+    before = text[max(0, start - 3) : start].rstrip()
+    return bool(before) and before[-1] not in '.!?:«"“\n'
 
 
 # Capitalised common nouns the models tag on their own ("l'Etat", "le Conseil", "the Union"):
@@ -188,7 +227,7 @@ def is_demonym(surface: str) -> bool:
 def is_junk(text: str, span: Span) -> bool:
     """Spans no reader would call a name: no capital where a name starts, mostly
     non-letters, one letter, or an elision fragment like "n’"."""
-    surface = text[span.start:span.end]
+    surface = text[span.start : span.end]
     letters = _letters(surface)
     if letters < 2 or letters < 0.6 * len(surface.replace(" ", "")):
         return True
@@ -208,11 +247,11 @@ def extend_titles(text: str, span: Span) -> Span:
     if span.label != "PER":
         return span
     window_start = max(0, span.start - 40)
-    before = text[window_start:span.start]
+    before = text[window_start : span.start]
     # a nobiliary particle between the title and the name: "général de Gaulle", "M. von Papen"
     particle = _PARTICLE_BEFORE.search(before)
     if particle:
-        before = before[:particle.start()]
+        before = before[: particle.start()]
     m = _TITLES_BEFORE.search(before)
     if not m:
         return span
@@ -248,7 +287,9 @@ _PLACE_HEAD_AT_START = re.compile(
 
 
 # Likewise for groups: "agence Reuter", "bande Stern", "équipe Kelme", "parti Baas".
-_ORG_HEAD_BEFORE = re.compile(r"\b(?:agence|bande|équipe|écurie|comité|parti|groupe|milice|brigades?)\s+(?:«\s*)?$", re.IGNORECASE)
+_ORG_HEAD_BEFORE = re.compile(
+    r"\b(?:agence|bande|équipe|écurie|comité|parti|groupe|milice|brigades?)\s+(?:«\s*)?$", re.IGNORECASE
+)
 
 
 def extend_place_heads(text: str, span: Span) -> Span:
@@ -257,7 +298,7 @@ def extend_place_heads(text: str, span: Span) -> Span:
         return span
     window_start = max(0, span.start - 30)
     pattern = _PLACE_HEAD_BEFORE if span.label == "LOC" else _ORG_HEAD_BEFORE
-    m = pattern.search(text[window_start:span.start])
+    m = pattern.search(text[window_start : span.start])
     if not m or not text[window_start + m.start()].islower():
         return span
     return span._replace(start=window_start + m.start())
@@ -300,7 +341,7 @@ def propagate(text: str, spans: List[Span], min_chars: int = 3) -> List[Span]:
     """
     forms: Dict[str, Tuple[str, str]] = {}
     for span in spans:
-        surface = text[span.start:span.end]
+        surface = text[span.start : span.end]
         if _letters(surface) >= min_chars and surface[:1].isupper():
             forms.setdefault(surface, (span.label, "propagated"))
         if span.label == "PER":
@@ -319,7 +360,11 @@ def propagate(text: str, spans: List[Span], min_chars: int = 3) -> List[Span]:
         start = text.find(surface)
         while start != -1:  # str.find: compiling a regex per name costs more than the search
             end = start + len(surface)
-            if _word_bounded(text, start, end) and not _overlaps(spans, start, end) and not _overlaps(added, start, end):
+            if (
+                _word_bounded(text, start, end)
+                and not _overlaps(spans, start, end)
+                and not _overlaps(added, start, end)
+            ):
                 added.append(Span(start, end, label, evidence))
             start = text.find(surface, end)
     return sorted(spans + added)
@@ -332,14 +377,14 @@ def vote_labels(text: str, spans: List[Span]) -> List[Span]:
     votes: Dict[str, Counter] = defaultdict(Counter)
     first_label: Dict[str, str] = {}
     for span in spans:
-        surface = text[span.start:span.end]
+        surface = text[span.start : span.end]
         votes[surface][span.label] += 1
         first_label.setdefault(surface, span.label)
     out = []
     for span in spans:
-        counter = votes[text[span.start:span.end]]
+        counter = votes[text[span.start : span.end]]
         if len(counter) > 1:
-            best = max(counter.items(), key=lambda kv: (kv[1], kv[0] == first_label[text[span.start:span.end]]))[0]
+            best = max(counter.items(), key=lambda kv: (kv[1], kv[0] == first_label[text[span.start : span.end]]))[0]
             if best != span.label:
                 span = span._replace(label=best, evidence="vote")
         out.append(span)
@@ -369,10 +414,9 @@ def repair(text: str, model_spans: Iterable[Span]) -> List[Span]:
         trimmed = trim_span(text, span)
         if trimmed is None or is_junk(text, trimmed):
             continue
-        if trimmed.label == "LOC" and is_demonym(text[trimmed.start:trimmed.end]):
+        if trimmed.label == "LOC" and is_demonym(text[trimmed.start : trimmed.end]):
             trimmed = trimmed._replace(label="MISC", evidence="demonym")
         spans.append(extend_place_heads(text, extend_titles(text, trimmed)))
     spans = remove_overlaps(spans)
     spans = vote_labels(text, spans)
     return propagate(text, spans)
-

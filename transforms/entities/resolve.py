@@ -3,6 +3,7 @@
 ("Washington a coupé…" is the US government, not a point on the map) and people's
 short forms. ``tag_article`` is the whole per-article step ``TagEntities`` runs after NER.
 """
+
 from __future__ import annotations
 
 import functools
@@ -91,7 +92,7 @@ def gazetteer_repairs(text: str, spans: List[Span], gazetteer: Gazetteer) -> Lis
     """
     out: List[Span] = []
     for span in spans:
-        surface = text[span.start:span.end]
+        surface = text[span.start : span.end]
         known = gazetteer.is_known(surface)
         if known and known != span.label and span.evidence != "title":
             single = len(surface.split()) == 1 or surface.isupper()
@@ -137,12 +138,12 @@ def drop_unsupported_singletons(text: str, spans: List[Span], gazetteer: Gazette
     family: set = set()
     for span in spans:
         if span.label == "PER":
-            words = strip_titles(text[span.start:span.end]).split()
+            words = strip_titles(text[span.start : span.end]).split()
             if len(words) >= 2:
                 family.add(words[-1])
     kept = []
     for span in spans:
-        surface = text[span.start:span.end]
+        surface = text[span.start : span.end]
         # an all-caps word is a heading as often as a name ("SPORTS", "ETRANGÈRES"): places too need support
         needs_support = SINGLETON_RULE.get(span.label) or (span.label == "LOC" and surface.isupper())
         if needs_support and span.evidence in ("model", "vote") and len(surface.split()) == 1:
@@ -200,7 +201,7 @@ def is_metonymy(text: str, span: Span, place: Optional[Place]) -> bool:
         return False
     if not (place.precision == "country" or is_capital(place)):
         return False
-    return bool(_GOVERNMENT_ACTS.match(text[span.end:span.end + 24]))
+    return bool(_GOVERNMENT_ACTS.match(text[span.end : span.end + 24]))
 
 
 class ResolvedMention(NamedTuple):
@@ -215,7 +216,12 @@ class ResolvedMention(NamedTuple):
 def place_canonical(canonical: Canonical, place: Optional[Place]) -> Canonical:
     """The entity of a geocoded city: the GeoNames city actually chosen in context
     ("Washington" in a British article is the English town, not DC)."""
-    if place is not None and place.precision == "city" and place.geonames_id and canonical.entity_id.startswith("geonames:"):
+    if (
+        place is not None
+        and place.precision == "city"
+        and place.geonames_id
+        and canonical.entity_id.startswith("geonames:")
+    ):
         return Canonical(f"geonames:{place.geonames_id}", place.name, "LOC")
     return canonical
 
@@ -231,7 +237,7 @@ def resolve(text: str, spans: Sequence[Span], gazetteer: Gazetteer) -> List[Reso
     first_pass: List[Optional[Place]] = []
     votes: Counter = Counter()
     for span in spans:
-        place = gazetteer.geocode(strip_place_head(text[span.start:span.end])) if span.label == "LOC" else None
+        place = gazetteer.geocode(strip_place_head(text[span.start : span.end])) if span.label == "LOC" else None
         first_pass.append(place)
         if place is not None:
             votes[place.country] += 2 if place.precision == "country" else 1
@@ -240,14 +246,16 @@ def resolve(text: str, spans: Sequence[Span], gazetteer: Gazetteer) -> List[Reso
     people: Dict[str, Tuple[str, str]] = {}  # family name -> (entity_id, name) of the full form
     resolved: List[ResolvedMention] = []
     for span, place in zip(spans, first_pass):
-        surface = text[span.start:span.end]
+        surface = text[span.start : span.end]
         if span.label == "LOC":
             surface = strip_place_head(surface)
             place = gazetteer.geocode(surface, context_countries=context) or place
-            if is_metonymy(text, span, place):
+            if place is not None and is_metonymy(text, span, place):
                 name = f"Government of {country_name(place.country)}"
                 resolved.append(
-                    ResolvedMention(span._replace(label="ORG", evidence="metonymy"), f"gov:{place.country}", name, "ORG", None)
+                    ResolvedMention(
+                        span._replace(label="ORG", evidence="metonymy"), f"gov:{place.country}", name, "ORG", None
+                    )
                 )
                 continue
             canonical = gazetteer.canonical(surface, "LOC")
@@ -293,7 +301,7 @@ def tag_article(
     mentions = []
     for r in resolve(text, repaired, gazetteer):
         span, place = r.span, r.place
-        surface = text[span.start:span.end]
+        surface = text[span.start : span.end]
         mentions.append(
             TaggedMention(
                 article_id=article.id,
@@ -318,4 +326,3 @@ def tag_article(
             )
         )
     return mentions
-

@@ -24,9 +24,10 @@ Stages (``TagEntities``):
 Articles in a language without a model are counted (``entities/no_model_<lang>``)
 and yield no mentions; they are not errors.
 """
+
 from __future__ import annotations
 
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
@@ -72,7 +73,7 @@ class _TagArticles(beam.DoFn):
     def setup(self):
         self._models = self._shared_handle.acquire(Models)
 
-    def process(self, batch: List[Article]) -> Iterator[TaggedMention]:
+    def process(self, batch: List[Article]) -> Iterator[Any]:  # TaggedMention, tagged by_article/rejected
         self.batches.inc()
         by_language: Dict[Optional[str], List[Article]] = {}
         for article in batch:
@@ -94,27 +95,31 @@ class _TagArticles(beam.DoFn):
                 if isinstance(doc, Exception):
                     failures[position] = _failure(doc)
                     continue
-                self.tokens.inc(len(doc))
+                self.tokens.inc(len(doc))  # type: ignore[arg-type]
                 try:
                     per_article[position].extend(tag_article(articles[position], model_spans(doc), gazetteer))
                 except Exception as error:  # noqa: BLE001 - one article's bug must not kill the job
                     failures[position] = _failure(error)
             # titles name entities the body may not repeat ("… liées à la CIA")
             titled = [position for position, a in enumerate(articles) if a.title and position not in failures]
-            for index, doc in _pipe_each(nlp, [articles[p].title for p in titled]):
+            for index, doc in _pipe_each(nlp, [articles[p].title or "" for p in titled]):
                 position = titled[index]
                 try:
                     if isinstance(doc, Exception):
                         raise doc
-                    self.tokens.inc(len(doc))
-                    per_article[position].extend(tag_article(articles[position], model_spans(doc), gazetteer, field="title"))
+                    self.tokens.inc(len(doc))  # type: ignore[arg-type]
+                    per_article[position].extend(
+                        tag_article(articles[position], model_spans(doc), gazetteer, field="title")
+                    )
                 except Exception as error:  # noqa: BLE001
                     failures[position] = _failure(error)
             for position, (article, mentions) in enumerate(zip(articles, per_article)):
                 if position in failures:
                     # the article is still written, without entities: its dead letter says why
                     self.failed.inc()
-                    yield beam.pvalue.TaggedOutput(REJECTED, rejected(article.origin, "entities", failures[position], article.id))
+                    yield beam.pvalue.TaggedOutput(
+                        REJECTED, rejected(article.origin, "entities", failures[position], article.id)
+                    )
                     mentions = []
                 self.mentions.inc(len(mentions))
                 yield from mentions
@@ -164,10 +169,12 @@ class TagEntities(beam.PTransform):
     def expand(self, articles):
         outputs = (
             articles
-            | "BatchArticles" >> beam.BatchElements(
+            | "BatchArticles"
+            >> beam.BatchElements(
                 min_batch_size=min(MIN_BATCH, self.max_batch_size), max_batch_size=self.max_batch_size
             )
-            | "TagArticles" >> beam.ParDo(_TagArticles(self._shared)).with_outputs(BY_ARTICLE, REJECTED, main="mentions")
+            | "TagArticles"
+            >> beam.ParDo(_TagArticles(self._shared)).with_outputs(BY_ARTICLE, REJECTED, main="mentions")
         )
         tagged = outputs.mentions
         tagged.element_type = TaggedMention
@@ -197,6 +204,10 @@ class TagEntities(beam.PTransform):
         )
         failed = outputs[REJECTED]
         failed.element_type = Rejected
-        return {"mentions": mentions, "entities": entities, "tagged": tagged, "by_article": outputs[BY_ARTICLE],
-                "rejected": failed}
-
+        return {
+            "mentions": mentions,
+            "entities": entities,
+            "tagged": tagged,
+            "by_article": outputs[BY_ARTICLE],
+            "rejected": failed,
+        }

@@ -4,12 +4,13 @@ quoted as sources and weapons the tagger reads as names, ``data/not_actors.tsv``
 whom (``find_target``: the noun phrase after "contre/visant/against…") and how many
 died (``fatalities``).
 """
+
 from __future__ import annotations
 
 import os
 import re
 from collections import Counter
-from functools import lru_cache
+from functools import cache
 from typing import Dict, Optional, Sequence
 
 from transforms.entities.mention import TaggedMention
@@ -17,9 +18,32 @@ from transforms.entities.names import surface_key
 from transforms.events.modality import _NO_VICTIMS
 
 _NUMBER_WORDS = {
-    "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9,
-    "dix": 10, "onze": 11, "douze": 12, "vingt": 20, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20,
+    "un": 1,
+    "une": 1,
+    "deux": 2,
+    "trois": 3,
+    "quatre": 4,
+    "cinq": 5,
+    "six": 6,
+    "sept": 7,
+    "huit": 8,
+    "neuf": 9,
+    "dix": 10,
+    "onze": 11,
+    "douze": 12,
+    "vingt": 20,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "twenty": 20,
 }
 
 
@@ -84,7 +108,9 @@ def _best_place(mentions: Sequence[TaggedMention], country: Optional[str] = None
     """The most specific place among the mentions, in ``country`` when given: "l'ambassade des
     États-Unis" in a Baghdad story does not put the attack in the United States, nor does a TV
     channel named after a Syrian town (al-Mayadeen)."""
-    placed = [m for m in mentions if m.label == "LOC" and m.lat is not None and (country is None or m.country == country)]
+    placed = [
+        m for m in mentions if m.label == "LOC" and m.lat is not None and (country is None or m.country == country)
+    ]
     if not placed:
         return None
     return min(placed, key=lambda m: (_PLACE_RANK.get(m.precision or "country", 3), m.start))
@@ -98,7 +124,9 @@ def _article_place(mentions: Sequence[TaggedMention]) -> Optional[TaggedMention]
     counts = Counter(m.entity_id for m in placed)
     cities = [m for m in placed if m.precision == "city"]
     pool = cities or placed
-    best_id = min({m.entity_id for m in pool}, key=lambda e: (-counts[e], min(m.start for m in pool if m.entity_id == e)))
+    best_id = min(
+        {m.entity_id for m in pool}, key=lambda e: (-counts[e], min(m.start for m in pool if m.entity_id == e))
+    )
     return next(m for m in pool if m.entity_id == best_id)
 
 
@@ -109,15 +137,20 @@ _LOCATIVE_BEFORE = re.compile(r"\b(?:en|au|aux|à|a|dans|in|at)\s*$", re.IGNOREC
 def _located_abroad(text: str, here: Sequence[TaggedMention], sentence_start: int) -> Optional[TaggedMention]:
     """A place outside the article's dominant country that the sentence locates its event in
     with a locative preposition; "l'ambassade des États-Unis" is not one, "en Syrie" is."""
-    located = [m for m in here if m.label == "LOC" and m.lat is not None
-               and _LOCATIVE_BEFORE.search(text[max(sentence_start, m.start - 12):m.start])]
+    located = [
+        m
+        for m in here
+        if m.label == "LOC"
+        and m.lat is not None
+        and _LOCATIVE_BEFORE.search(text[max(sentence_start, m.start - 12) : m.start])
+    ]
     return _best_place(located)
 
 
 _DATA = os.path.join(os.path.dirname(__file__), "data")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _not_actor_names() -> Dict[str, str]:
     """Names that are never an event's actor: news media quoted as sources, weapons whose
     acronym the tagger reads as an organisation (transforms/data/not_actors.tsv)."""
@@ -141,9 +174,12 @@ _SOURCE_BEFORE = re.compile(
 
 def is_not_actor(mention: TaggedMention, text: str, sentence_start: int) -> bool:
     """A news medium quoted as the source, or a weapon: not who acted."""
-    if surface_key(mention.name) in _not_actor_names() or surface_key(text[mention.start:mention.end]) in _not_actor_names():
+    if (
+        surface_key(mention.name) in _not_actor_names()
+        or surface_key(text[mention.start : mention.end]) in _not_actor_names()
+    ):
         return True
-    return bool(_SOURCE_BEFORE.search(text[max(sentence_start, mention.start - 40):mention.start]))
+    return bool(_SOURCE_BEFORE.search(text[max(sentence_start, mention.start - 40) : mention.start]))
 
 
 # "ont ciblé lundi 14 septembre un convoi": the date between the verb and its object
@@ -153,4 +189,3 @@ _LEADING_DATE = re.compile(
     r"novembre|décembre|hier|yesterday|on|le)\b\s*,?\s*)+",
     re.IGNORECASE,
 )
-

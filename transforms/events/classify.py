@@ -29,6 +29,7 @@ Two sources of evidence:
   ``allow_pickle=False``. How the model and lexicon are combined is stored in the
   artefact.
 """
+
 from __future__ import annotations
 
 import io
@@ -97,8 +98,9 @@ class View:
     precision (float16 coef, float32 intercept and scaling), so a fresh model scores
     exactly as the same model read back."""
 
-    def __init__(self, kind: str, config: FeatureConfig, block: Optional[TfidfBlock], coef, intercept,
-                 shift=None, scale=None):
+    def __init__(
+        self, kind: str, config: FeatureConfig, block: Optional[TfidfBlock], coef, intercept, shift=None, scale=None
+    ):
         if kind not in VIEW_KINDS:
             raise ValueError(f"unknown view {kind!r}")
         self.kind, self.config, self.block = kind, config, block
@@ -122,9 +124,10 @@ class View:
         """(columns, values) of the sparse feature row; the whole vector for a dense view."""
         if self.kind in DENSE_KINDS:
             values = inputs.dense(self.kind).astype(np.float64)
-            if self.shift is not None:
+            if self.shift is not None and self.scale is not None:
                 values = (values - self.shift) / self.scale
             return np.arange(len(values)), values
+        assert self.block is not None, "a sparse view has its TF-IDF block"
         return self.block.transform(self.terms(inputs))
 
     @property
@@ -203,13 +206,16 @@ class EventTypeModel:
             "vectors": VECTORS_PACKAGE if VECTORS in self.kinds else None,
             "glove": GLOVE_PACKAGE if GLOVE in self.kinds else None,
         }
-        arrays = {"meta_coef": self.meta_coef.astype(np.float32), "meta_intercept": self.meta_intercept.astype(np.float32)}
+        arrays = {
+            "meta_coef": self.meta_coef.astype(np.float32),
+            "meta_intercept": self.meta_intercept.astype(np.float32),
+        }
         for i, view in enumerate(self.views):
             arrays[f"view{i}_coef"] = view.coef.astype(np.float16)
             arrays[f"view{i}_intercept"] = view.intercept.astype(np.float32)
             if view.block is not None:
                 arrays[f"view{i}_idf"] = view.block.idf.astype(np.float32)
-            if view.shift is not None:
+            if view.shift is not None and view.scale is not None:
                 arrays[f"view{i}_shift"] = view.shift.astype(np.float32)
                 arrays[f"view{i}_scale"] = view.scale.astype(np.float32)
         members = {"model.json": json.dumps(meta, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()}
@@ -227,7 +233,7 @@ class EventTypeModel:
         os.replace(tmp, path)
 
     @classmethod
-    def load(cls, path: str = MODEL_PATH) -> "EventTypeModel":
+    def load(cls, path: str = MODEL_PATH) -> EventTypeModel:
         with zipfile.ZipFile(path) as archive:
             meta = json.loads(archive.read("model.json").decode("utf-8"))
             arrays = {
@@ -244,8 +250,15 @@ class EventTypeModel:
             if spec["vocabulary"] is not None:
                 block = TfidfBlock(spec["vocabulary"], arrays[f"view{i}_idf"], config.sublinear_tf)
             views.append(
-                View(spec["kind"], config, block, arrays[f"view{i}_coef"], arrays[f"view{i}_intercept"],
-                     arrays.get(f"view{i}_shift"), arrays.get(f"view{i}_scale"))
+                View(
+                    spec["kind"],
+                    config,
+                    block,
+                    arrays[f"view{i}_coef"],
+                    arrays[f"view{i}_intercept"],
+                    arrays.get(f"view{i}_shift"),
+                    arrays.get(f"view{i}_scale"),
+                )
             )
         return cls(views, meta["classes"], arrays["meta_coef"], arrays["meta_intercept"], meta["fusion"])
 
@@ -332,6 +345,7 @@ def fuse(
         method = LEXICON
     else:
         method = BOTH
+    assert chosen is not None  # the model always names a type
     return _guess(chosen, confidence, method)
 
 
@@ -366,4 +380,3 @@ def classify_events(
     for i, prepared in zip(wanted, inputs):
         guesses[i] = fuse(lexicon, results[i], model.probabilities_from(prepared), model.classes, model.fusion)
     return guesses
-

@@ -6,6 +6,7 @@ compatible targets (sharing a word, or one side unknown). The event id is a hash
 first report, so a rerun gives the same ids. Known limit: two reports of one event on
 either side of a month boundary stay two events.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -64,7 +65,7 @@ def compatible(a: EventReport, b: EventReport) -> bool:
     # tôt"); two reports that each name their day ("lundi 14", "mardi 15") are two days
     if days and a.date_precision == "day" and b.date_precision == "day":
         return False
-    if a.lat is None or b.lat is None:
+    if a.lat is None or b.lat is None or a.lon is None or b.lon is None:
         return False
     if "country" in (a.place_precision, b.place_precision):
         if a.country != b.country or days != 0:
@@ -93,8 +94,11 @@ def cluster_reports(reports: Iterable[EventReport]) -> List[List[EventReport]]:
     # attack took place outside the Green Zone", dated by its story to Tuesday, belongs with
     # Tuesday's IED, not with Monday's convoy bomb a day earlier in the same city)
     for report in [r for r in ordered if not _vague(r)] + [r for r in ordered if _vague(r)]:
-        fits = [(min(_days_apart(report.date, m.date) or 0 for m in cluster), -len(cluster), position)
-                for position, cluster in enumerate(clusters) if all(compatible(report, member) for member in cluster)]
+        fits = [
+            (min(_days_apart(report.date, m.date) or 0 for m in cluster), -len(cluster), position)
+            for position, cluster in enumerate(clusters)
+            if all(compatible(report, member) for member in cluster)
+        ]
         if fits:
             clusters[min(fits)[2]].append(report)
         else:
@@ -105,10 +109,17 @@ def cluster_reports(reports: Iterable[EventReport]) -> List[List[EventReport]]:
 def _most_specific(cluster: Sequence[EventReport]) -> EventReport:
     # a place the report's own sentence gives beats a finer one borrowed from its paragraph
     # (a country named in the sentence is no finer than its paragraph's city)
-    return min(cluster, key=lambda r: ({"sentence": 0, "paragraph": 1, "article": 2}.get(r.place_scope or "article", 3)
-                                       if r.place_precision != "country" else 2,
-                                       _PLACE_RANK.get(r.place_precision or "country", 3),
-                                       r.article_id, r.sentence_index))
+    return min(
+        cluster,
+        key=lambda r: (
+            {"sentence": 0, "paragraph": 1, "article": 2}.get(r.place_scope or "article", 3)
+            if r.place_precision != "country"
+            else 2,
+            _PLACE_RANK.get(r.place_precision or "country", 3),
+            r.article_id,
+            r.sentence_index,
+        ),
+    )
 
 
 def merge_cluster(cluster: Sequence[EventReport]) -> Event:
@@ -116,14 +127,30 @@ def merge_cluster(cluster: Sequence[EventReport]) -> Event:
     first = min(cluster, key=lambda r: (r.article_id, r.sentence_index))
     event_id = hashlib.blake2b(f"{first.article_id}#{first.sentence_index}".encode(), digest_size=10).hexdigest()
     placed = _most_specific(cluster)
-    dated = min(cluster, key=lambda r: ({"day": 0, "narrative": 1, "week": 2, "approx": 3, "month": 4, "publication": 5}.get(r.date_precision or "", 6),
-                                        r.date or "", r.article_id))
+    dated = min(
+        cluster,
+        key=lambda r: (
+            {"day": 0, "narrative": 1, "week": 2, "approx": 3, "month": 4, "publication": 5}.get(
+                r.date_precision or "", 6
+            ),
+            r.date or "",
+            r.article_id,
+        ),
+    )
     targets = Counter(r.target for r in cluster if r.target)
     tolls = [r.fatalities for r in cluster if r.fatalities is not None]
     return Event(
-        id=event_id, type=first.type, event_type=first.event_type, cameo=first.cameo,
-        date=dated.date, date_precision=dated.date_precision,
-        place=placed.place, lat=placed.lat, lon=placed.lon, country=placed.country, admin1=placed.admin1,
+        id=event_id,
+        type=first.type,
+        event_type=first.event_type,
+        cameo=first.cameo,
+        date=dated.date,
+        date_precision=dated.date_precision,
+        place=placed.place,
+        lat=placed.lat,
+        lon=placed.lon,
+        country=placed.country,
+        admin1=placed.admin1,
         place_precision=placed.place_precision,
         actors=sorted({a for r in cluster for a in r.actors}),
         target=min(targets.items(), key=lambda kv: (-kv[1], kv[0]))[0] if targets else None,
@@ -157,4 +184,3 @@ class ClusterEvents(beam.PTransform):
             | "GroupReports" >> beam.GroupByKey()
             | "Cluster" >> beam.FlatMap(cluster).with_output_types(Event)
         )
-

@@ -1,6 +1,7 @@
 """``CountEvents``: events and the articles reporting them per window (a day by default)
 × place (city, admin1, country) × type, in event time; ``aggregates.csv`` for a spreadsheet.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,16 +21,18 @@ def window_of(date: str, days: int) -> Tuple[str, str]:
     return start.isoformat(), (start + dt.timedelta(days=days)).isoformat()
 
 
-def count_keys(event: Event, days: int) -> Iterator[Tuple[Tuple[str, str, str, str, Optional[str], str, str], Tuple[int, int]]]:
+def count_keys(
+    event: Event, days: int
+) -> Iterator[Tuple[Tuple[str, str, str, str, Optional[str], str, str], Tuple[int, int]]]:
     """The (window, level, place, country, type) cells an event counts in, with (1, its articles)."""
     if not event.date:
         return
     start, end = window_of(event.date, days)
-    cells = []
+    cells: List[Tuple[str, str]] = []
     if event.place_precision == "city" and event.place:
         cells.append(("city", event.place))
     if event.admin1:
-        cells.append(("admin1", event.place if event.place_precision == "admin1" else event.admin1))
+        cells.append(("admin1", event.place if event.place_precision == "admin1" and event.place else event.admin1))
     if event.country:
         cells.append(("country", event.country))
     for level, place in dict.fromkeys(cells):
@@ -79,7 +82,19 @@ def aggregates_csv(aggregates: Iterable[Aggregate]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(AGGREGATE_CSV_HEADER.split(","))
     for a in sorted(aggregates, key=lambda a: (a.window_start, a.level, a.country or "", a.place, a.type)):
-        writer.writerow([a.window_start, a.window_end, a.level, a.place, a.country or "", a.type, a.event_type, a.events, a.articles])
+        writer.writerow(
+            [
+                a.window_start,
+                a.window_end,
+                a.level,
+                a.place,
+                a.country or "",
+                a.type,
+                a.event_type,
+                a.events,
+                a.articles,
+            ]
+        )
     return buffer.getvalue()
 
 
@@ -102,4 +117,3 @@ class WriteAggregatesCsv(beam.PTransform):
             return path
 
         return aggregates | "AllCells" >> beam.combiners.ToList() | "WriteCsv" >> beam.Map(write)
-

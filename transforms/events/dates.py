@@ -17,6 +17,7 @@ Monday), "approx" for "N days earlier", "month" for "en janvier 2020"/"in Januar
 (date = the 1st), and "publication" when the sentence
 gives no date and the article's date stands in.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,38 +32,116 @@ _WEEKDAYS_FR = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
 _WEEKDAYS_EN = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 
 
-_MONTHS_FR = "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre"
+_MONTHS_FR = (
+    "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre"
+)
 
 
 _MONTHS_EN = "january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 
 
 _NUMBERS = {
-    "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9, "dix": 10,
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "un": 1,
+    "une": 1,
+    "deux": 2,
+    "trois": 3,
+    "quatre": 4,
+    "cinq": 5,
+    "six": 6,
+    "sept": 7,
+    "huit": 8,
+    "neuf": 9,
+    "dix": 10,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
 }
 
 
 # Ordered: the first pattern that matches at a position wins (longest forms first).
 _PATTERNS = [
-    ("night", re.compile(rf"\bdans\s+la\s+nuit\s+de\s+(?:{_WEEKDAYS_FR})\s+(?:à|a|au)\s+(?P<day>{_WEEKDAYS_FR})(?:\s+\d{{1,2}}(?:er)?\s+(?:{_MONTHS_FR}))?", re.I)),
-    ("night", re.compile(rf"\b(?:overnight|during\s+the\s+night)\s+(?:from\s+)?(?:{_WEEKDAYS_EN})\s+(?:to|into)\s+(?P<day>{_WEEKDAYS_EN})", re.I)),
-    ("explicit", re.compile(rf"\b(?:(?:{_WEEKDAYS_FR})\s+)?(?:le\s+)?\d{{1,2}}(?:er)?\s+(?:{_MONTHS_FR})(?:\s+\d{{4}})?", re.I)),
-    ("explicit", re.compile(rf"\b(?:(?:{_WEEKDAYS_EN}),?\s+)?(?:{_MONTHS_EN})\.?\s+\d{{1,2}}(?!\d)(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?", re.I)),
-    ("explicit", re.compile(rf"\b(?:(?:{_WEEKDAYS_EN}),?\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS_EN})(?:,?\s+\d{{4}})?", re.I)),
-    ("earlier", re.compile(r"\b(?P<n>\d+|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix)\s+jours?\s+plus\s+tôt", re.I)),
-    ("earlier", re.compile(r"\bil\s+y\s+a\s+(?P<n>\d+|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix)\s+jours?", re.I)),
-    ("earlier", re.compile(r"\b(?P<n>\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+days?\s+(?:earlier|ago|before)", re.I)),
+    (
+        "night",
+        re.compile(
+            rf"\bdans\s+la\s+nuit\s+de\s+(?:{_WEEKDAYS_FR})\s+(?:à|a|au)\s+(?P<day>{_WEEKDAYS_FR})(?:\s+\d{{1,2}}(?:er)?\s+(?:{_MONTHS_FR}))?",
+            re.I,
+        ),
+    ),
+    (
+        "night",
+        re.compile(
+            rf"\b(?:overnight|during\s+the\s+night)\s+(?:from\s+)?(?:{_WEEKDAYS_EN})\s+(?:to|into)\s+(?P<day>{_WEEKDAYS_EN})",
+            re.I,
+        ),
+    ),
+    (
+        "explicit",
+        re.compile(rf"\b(?:(?:{_WEEKDAYS_FR})\s+)?(?:le\s+)?\d{{1,2}}(?:er)?\s+(?:{_MONTHS_FR})(?:\s+\d{{4}})?", re.I),
+    ),
+    (
+        "explicit",
+        re.compile(
+            rf"\b(?:(?:{_WEEKDAYS_EN}),?\s+)?(?:{_MONTHS_EN})\.?\s+\d{{1,2}}(?!\d)(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?",
+            re.I,
+        ),
+    ),
+    (
+        "explicit",
+        re.compile(
+            rf"\b(?:(?:{_WEEKDAYS_EN}),?\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS_EN})(?:,?\s+\d{{4}})?",
+            re.I,
+        ),
+    ),
+    (
+        "earlier",
+        re.compile(r"\b(?P<n>\d+|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix)\s+jours?\s+plus\s+tôt", re.I),
+    ),
+    (
+        "earlier",
+        re.compile(r"\bil\s+y\s+a\s+(?P<n>\d+|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix)\s+jours?", re.I),
+    ),
+    (
+        "earlier",
+        re.compile(
+            r"\b(?P<n>\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+days?\s+(?:earlier|ago|before)", re.I
+        ),
+    ),
     ("eve", re.compile(r"\bla\s+veille\b|\bthe\s+day\s+before\b", re.I)),
     ("week", re.compile(r"\bcette\s+semaine\b|\bthis\s+week\b", re.I)),
     ("last_week", re.compile(r"\bla\s+semaine\s+(?:dernière|derniere|passée|passee)\b|\blast\s+week\b", re.I)),
-    ("relative", re.compile(r"\bavant-hier\b|\bhier\b|\baujourd['’]hui\b|\bce\s+matin\b|\bcette\s+nuit\b|\bce\s+soir\b|"
-                            r"\bthe\s+day\s+before\s+yesterday\b|\byesterday\b|\btoday\b|\bthis\s+morning\b|\blast\s+night\b|\btonight\b", re.I)),
+    (
+        "relative",
+        re.compile(
+            r"\bavant-hier\b|\bhier\b|\baujourd['’]hui\b|\bce\s+matin\b|\bcette\s+nuit\b|\bce\s+soir\b|"
+            r"\bthe\s+day\s+before\s+yesterday\b|\byesterday\b|\btoday\b|\bthis\s+morning\b|\blast\s+night\b|\btonight\b",
+            re.I,
+        ),
+    ),
     # "le lundi 14 spetembre" (a misspelt month) still names a weekday and a day of the month
-    ("weekday_day", re.compile(rf"\b(?P<weekday>{_WEEKDAYS_FR}|{_WEEKDAYS_EN})\s+(?P<dom>\d{{1,2}})(?:er|st|nd|rd|th)?\b", re.I)),
+    (
+        "weekday_day",
+        re.compile(rf"\b(?P<weekday>{_WEEKDAYS_FR}|{_WEEKDAYS_EN})\s+(?P<dom>\d{{1,2}})(?:er|st|nd|rd|th)?\b", re.I),
+    ),
     # "en janvier 2020", "en janvier dernier", "in January 2020", "last January": a month, not a day
-    ("month", re.compile(rf"\b(?:en|début|fin|mi-?|in|early|late|last)\s+(?P<month>{_MONTHS_FR}|{_MONTHS_EN})(?:\s+(?P<year>\d{{4}})|\s+dernier)?\b", re.I)),
-    ("weekday", re.compile(rf"\b(?:{_WEEKDAYS_FR})\b(?!\s+\d)|\b(?:on\s+)?(?:{_WEEKDAYS_EN})\b(?!,?\s+(?:{_MONTHS_EN}|\d))", re.I)),
+    (
+        "month",
+        re.compile(
+            rf"\b(?:en|début|fin|mi-?|in|early|late|last)\s+(?P<month>{_MONTHS_FR}|{_MONTHS_EN})(?:\s+(?P<year>\d{{4}})|\s+dernier)?\b",
+            re.I,
+        ),
+    ),
+    (
+        "weekday",
+        re.compile(
+            rf"\b(?:{_WEEKDAYS_FR})\b(?!\s+\d)|\b(?:on\s+)?(?:{_WEEKDAYS_EN})\b(?!,?\s+(?:{_MONTHS_EN}|\d))", re.I
+        ),
+    ),
 ]
 
 
@@ -118,8 +197,23 @@ def _month_start(published: dt.date, month_name: str, year: Optional[str]) -> Op
     if name in names_fr:
         month = [1, 2, 2, 3, 4, 5, 6, 7, 8, 8, 9, 10, 11, 12, 12][names_fr.index(name)]
     else:
-        for number, full in enumerate(("january", "february", "march", "april", "may", "june", "july", "august",
-                                       "september", "october", "november", "december"), start=1):
+        for number, full in enumerate(
+            (
+                "january",
+                "february",
+                "march",
+                "april",
+                "may",
+                "june",
+                "july",
+                "august",
+                "september",
+                "october",
+                "november",
+                "december",
+            ),
+            start=1,
+        ):
             if full.startswith(name[:3]):
                 month = number
                 break
@@ -130,12 +224,12 @@ def _month_start(published: dt.date, month_name: str, year: Optional[str]) -> Op
     return dt.date(published.year if month <= published.month else published.year - 1, month, 1)
 
 
-def resolve_expression(kind: str, match: "re.Match[str]", language: str, published: dt.datetime) -> Optional[EventDate]:
+def resolve_expression(kind: str, match: re.Match[str], language: str, published: dt.datetime) -> Optional[EventDate]:
     text = match.group(0)
     pub = published.date()
     if kind == "night":
         day = _weekday_on_or_before(pub, match.group("day"))
-        explicit = _parse(text[text.lower().rfind(match.group("day").lower()):], language, published)
+        explicit = _parse(text[text.lower().rfind(match.group("day").lower()) :], language, published)
         return EventDate((explicit or day).isoformat(), "day", text, match.start(), match.end())
     if kind == "earlier":
         n = match.group("n").lower()
@@ -147,18 +241,18 @@ def resolve_expression(kind: str, match: "re.Match[str]", language: str, publish
         monday = pub - dt.timedelta(days=pub.weekday()) - dt.timedelta(days=7 if kind == "last_week" else 0)
         return EventDate(monday.isoformat(), "week", text, match.start(), match.end())
     if kind == "weekday_day":
-        day = _weekday_day(pub, match.group("weekday"), int(match.group("dom")))
-        return EventDate(day.isoformat(), "day", text, match.start(), match.end()) if day else None
+        weekday_day = _weekday_day(pub, match.group("weekday"), int(match.group("dom")))
+        return EventDate(weekday_day.isoformat(), "day", text, match.start(), match.end()) if weekday_day else None
     if kind == "month":
-        day = _month_start(pub, match.group("month"), match.group("year"))
-        return EventDate(day.isoformat(), "month", text, match.start(), match.end()) if day else None
+        first = _month_start(pub, match.group("month"), match.group("year"))
+        return EventDate(first.isoformat(), "month", text, match.start(), match.end()) if first else None
     if kind == "weekday":
         name = re.sub(r"^on\s+", "", text, flags=re.I)
         return EventDate(_weekday_on_or_before(pub, name).isoformat(), "day", text, match.start(), match.end())
-    day = _parse(text, language, published)
-    if day is None:
+    parsed = _parse(text, language, published)
+    if parsed is None:
         return None
-    return EventDate(day.isoformat(), "day", text, match.start(), match.end())
+    return EventDate(parsed.isoformat(), "day", text, match.start(), match.end())
 
 
 def find_dates(sentence: str, language: str, published: dt.datetime) -> List[EventDate]:
@@ -183,7 +277,9 @@ def event_date(sentence: str, language: str, published: Optional[str]) -> Option
     if not published:
         return None
     try:
-        base = dt.datetime.fromisoformat(published[:19]) if "T" in published else dt.datetime.fromisoformat(published[:10])
+        base = (
+            dt.datetime.fromisoformat(published[:19]) if "T" in published else dt.datetime.fromisoformat(published[:10])
+        )
     except ValueError:
         return None
     base = base.replace(tzinfo=None)
@@ -192,4 +288,3 @@ def event_date(sentence: str, language: str, published: Optional[str]) -> Option
         rank = {"day": 0, "week": 1, "approx": 2, "month": 3}
         return min(dates, key=lambda d: (rank[d.precision], d.start))
     return EventDate(base.date().isoformat(), "publication", "", -1, -1)
-

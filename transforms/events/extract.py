@@ -20,11 +20,12 @@ entity mentions (``TagEntities``' per-article output, before the corpus vote):
   the object of the trigger, ``fatalities`` a stated death toll (0 for "n'a
   fait aucune victime").
 """
+
 from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
@@ -61,10 +62,15 @@ DATE_REACH = 3
 
 
 # "L'attaque", "cette explosion", "the blast": a definite event word points back to one already told
-_ANAPHORIC = re.compile(r"\b(?:l['’]|cette|cet|ce|the|this)\s*(?:attaque|attentat|explosion|opération|attack|blast|bombing|assault)\b", re.IGNORECASE)
+_ANAPHORIC = re.compile(
+    r"\b(?:l['’]|cette|cet|ce|the|this)\s*(?:attaque|attentat|explosion|opération|attack|blast|bombing|assault)\b",
+    re.IGNORECASE,
+)
 
 
-_GENERIC_EVENT_WORD = re.compile(r"\b(?:attaque|attentat|explosion|opération|attack|blast|bombing|assault)s?\b", re.IGNORECASE)
+_GENERIC_EVENT_WORD = re.compile(
+    r"\b(?:attaque|attentat|explosion|opération|attack|blast|bombing|assault)s?\b", re.IGNORECASE
+)
 
 
 REJECTED = "rejected"
@@ -74,13 +80,15 @@ def article_sentences(article: Article) -> Iterator[Tuple[int, int, int, int]]:
     """(sentence index, paragraph index, start, end) with the same numbering as ``sentences/``."""
     index = 0
     for paragraph in article.paragraphs:
-        body = article.text[paragraph.start:paragraph.end]
+        body = article.text[paragraph.start : paragraph.end]
         for start, end in split_sentences(body, paragraph.language):
             yield index, paragraph.index, paragraph.start + start, paragraph.start + end
             index += 1
 
 
-def extract_events(article: Article, mentions: Sequence[TaggedMention], counters: Optional[Counter] = None) -> List[EventReport]:
+def extract_events(
+    article: Article, mentions: Sequence[TaggedMention], counters: Optional[Counter] = None
+) -> List[EventReport]:
     """The event reports of one article (pure: the DoFn only counts and emits)."""
     counters = counters if counters is not None else Counter()
     language = article.language or "fr"
@@ -88,13 +96,18 @@ def extract_events(article: Article, mentions: Sequence[TaggedMention], counters
     paragraphs = {p.index: (p.start, p.end) for p in article.paragraphs}
     country = dominant_country(in_text)
     fallback = _article_place([m for m in in_text if m.country == country])
-    candidates = [(index, paragraph, start, end) for index, paragraph, start, end in article_sentences(article)
-                  if is_event_sentence(article.text[start:end], language)]
+    candidates = [
+        (index, paragraph, start, end)
+        for index, paragraph, start, end in article_sentences(article)
+        if is_event_sentence(article.text[start:end], language)
+    ]
     sentences = [article.text[start:end] for _, _, start, end in candidates]
     # the cheap rules first, once a sentence: most event-word sentences did not happen (threats,
     # tallies, questions), and "No casualties were reported." is the toll of the report before it
-    ruled_out = ["not_happened" if did_not_happen(sentence) else "tolls" if only_no_victims(sentence, language) else None
-                 for sentence in sentences]
+    ruled_out = [
+        "not_happened" if did_not_happen(sentence) else "tolls" if only_no_victims(sentence, language) else None
+        for sentence in sentences
+    ]
     guesses: Dict[int, Optional[TypeGuess]] = {}
 
     def classify(positions: Sequence[int]) -> None:
@@ -136,15 +149,18 @@ def extract_events(article: Article, mentions: Sequence[TaggedMention], counters
         if guess is None:
             # "Le 3 septembre, une attaque a visé le siège de G4S." names no weapon: it takes the
             # type of the nearest typed report within TYPE_REACH sentences of the same article
-            near = [(abs(candidates[other][0] - index), candidates[other][0] < index, guess_at(other))
-                    for other in range(len(candidates))
-                    if other != position and abs(candidates[other][0] - index) <= TYPE_REACH]
+            near = [
+                (abs(candidates[other][0] - index), candidates[other][0] < index, guess_at(other))
+                for other in range(len(candidates))
+                if other != position and abs(candidates[other][0] - index) <= TYPE_REACH
+            ]
             near = [n for n in near if n[2] is not None]
             if not near:
                 counters["untyped"] += 1
                 continue
             backward = bool(_ANAPHORIC.search(sentence))
             guess = min(near, key=lambda n: (n[0], n[1] != backward))[2]
+            assert guess is not None  # near holds typed sentences only
             guess = guess._replace(confidence=round(guess.confidence * 0.7, 4), method="neighbour")
         if only_background(sentence, language):
             counters["background"] += 1
@@ -159,8 +175,11 @@ def extract_events(article: Article, mentions: Sequence[TaggedMention], counters
         if place is None:
             place, scope = fallback, "article"
         when = event_date(sentence, language, article.published)
-        if (when is None or when.precision == "publication") and not any(m.label == "LOC" for m in here) \
-                and only_bare_plurals(sentence, language):
+        if (
+            (when is None or when.precision == "publication")
+            and not any(m.label == "LOC" for m in here)
+            and only_bare_plurals(sentence, language)
+        ):
             counters["not_happened"] += 1
             continue
         # the story's reference time carries forward: "Le 3 septembre, une attaque a visé G4S.
@@ -169,19 +188,36 @@ def extract_events(article: Article, mentions: Sequence[TaggedMention], counters
             narrative_date = (index, when)
         elif when is not None and narrative_date and index - narrative_date[0] <= DATE_REACH:
             when = narrative_date[1]._replace(precision="narrative", start=-1, end=-1)
-        actors = sorted({m.name for m in here if m.label in ("ORG", "PER") and not is_not_actor(m, article.text, start)})
+        actors = sorted(
+            {m.name for m in here if m.label in ("ORG", "PER") and not is_not_actor(m, article.text, start)}
+        )
         target = find_target(sentence)
         confidence = guess.confidence * (1.0 if scope == "sentence" else 0.8 if scope == "paragraph" else 0.6)
         reports.append(
             EventReport(
-                article_id=article.id, source=article.source or "", sentence_index=index, start=start, end=end,
-                type=guess.type, event_type=guess.event_type, cameo=guess.cameo, type_confidence=guess.confidence,
-                date=when.date if when else None, date_precision=when.precision if when else None,
-                place=place.name if place else None, place_id=place.entity_id if place else None,
-                lat=place.lat if place else None, lon=place.lon if place else None,
-                country=place.country if place else None, admin1=place.admin1 if place else None,
-                place_precision=place.precision if place else None, place_scope=scope if place else None,
-                actors=actors, target=target, fatalities=fatalities(sentence), confidence=round(confidence, 3),
+                article_id=article.id,
+                source=article.source or "",
+                sentence_index=index,
+                start=start,
+                end=end,
+                type=guess.type,
+                event_type=guess.event_type,
+                cameo=guess.cameo,
+                type_confidence=guess.confidence,
+                date=when.date if when else None,
+                date_precision=when.precision if when else None,
+                place=place.name if place else None,
+                place_id=place.entity_id if place else None,
+                lat=place.lat if place else None,
+                lon=place.lon if place else None,
+                country=place.country if place else None,
+                admin1=place.admin1 if place else None,
+                place_precision=place.precision if place else None,
+                place_scope=scope if place else None,
+                actors=actors,
+                target=target,
+                fatalities=fatalities(sentence),
+                confidence=round(confidence, 3),
             )
         )
         counters["reports"] += 1
@@ -190,10 +226,12 @@ def extract_events(article: Article, mentions: Sequence[TaggedMention], counters
 
 class _ExtractFn(beam.DoFn):
     def __init__(self):
-        self.counters = {name: Metrics.counter("events", name)
-                         for name in ("candidates", "not_happened", "tolls", "untyped", "background", "reports", "failed")}
+        self.counters = {
+            name: Metrics.counter("events", name)
+            for name in ("candidates", "not_happened", "tolls", "untyped", "background", "reports", "failed")
+        }
 
-    def process(self, tagged: Tuple[Article, List[TaggedMention]]) -> Iterator[EventReport]:
+    def process(self, tagged: Tuple[Article, List[TaggedMention]]) -> Iterator[Any]:  # EventReport, tagged rejected
         article, mentions = tagged
         counts: Counter = Counter()
         try:
@@ -232,4 +270,3 @@ class ExtractEvents(beam.PTransform):
         if self._with_rejected:
             return {"reports": reports, "rejected": failed}
         return reports
-

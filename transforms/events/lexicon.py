@@ -4,6 +4,7 @@ matched on case- and accent-folded words with plural endings ignored and ``*``
 prefixes for inflections; rows add weight to a type, some only in the context of
 another cue (an arrest *at a protest* is a protest with intervention).
 """
+
 from __future__ import annotations
 
 import csv
@@ -294,4 +295,3 @@ class Lexicon:
         best = ranked[0][1]
         share = best / sum(score for _, score in ranked)
         return ranked[0][0], round(share * (1.0 - math.exp(-best / 2.0)), 4)
-

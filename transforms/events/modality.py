@@ -2,6 +2,7 @@
 hypotheses, plans, questions, generic statements, tallies, events named only as a
 cause or a memory, bare plurals, "no casualties" tolls. Pure functions on one sentence.
 """
+
 from __future__ import annotations
 
 import re
@@ -44,7 +45,9 @@ _GENERIC = re.compile(
 
 
 # A question put in indirect speech: "À la question comment cela se fait-il que les attaques…"
-_REPORTED_QUESTION = re.compile(r"\bà\s+la\s+question\b|\bse\s+fait-il\b|\best-ce\s+que\b|\bwhen\s+asked\b", re.IGNORECASE)
+_REPORTED_QUESTION = re.compile(
+    r"\bà\s+la\s+question\b|\bse\s+fait-il\b|\best-ce\s+que\b|\bwhen\s+asked\b", re.IGNORECASE
+)
 
 
 # An event named as a cause or a reminder: background to what the sentence reports ("la colère
@@ -96,7 +99,7 @@ _BARE_PLURAL = re.compile(
 )
 
 
-def _only_inside(phrases: "re.Pattern[str]", sentence: str, language: str) -> bool:
+def _only_inside(phrases: re.Pattern[str], sentence: str, language: str) -> bool:
     """True when the sentence has such phrases and, with them cut out, no event trigger is left."""
     return bool(phrases.search(sentence)) and not is_event_sentence(phrases.sub(" ", sentence), language)
 
@@ -116,4 +119,3 @@ def only_no_victims(sentence: str, language: str) -> bool:
     """The sentence only says nobody was hurt ("No casualties were reported."): the toll of the
     event told before it, not an event of its own."""
     return _only_inside(_NO_VICTIMS, sentence, language)
-

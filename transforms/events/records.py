@@ -1,6 +1,7 @@
 """Event records between the event transforms: a sentence's ``EventReport``, the merged
 ``Event`` with its ``EventRef`` mentions, and the windowed ``Aggregate`` count.
 """
+
 from __future__ import annotations
 
 from typing import List, NamedTuple, Optional
@@ -18,7 +19,7 @@ class EventReport(NamedTuple):
     end: int
     type: str
     event_type: str
-    cameo: str
+    cameo: Optional[str]
     type_confidence: float
     date: Optional[str]
     date_precision: Optional[str]
@@ -49,7 +50,7 @@ class Event(NamedTuple):
     id: str
     type: str
     event_type: str
-    cameo: str
+    cameo: Optional[str]
     date: Optional[str]
     date_precision: Optional[str]
     place: Optional[str]
@@ -83,4 +84,3 @@ class Aggregate(NamedTuple):
 
 for _record in (EventReport, EventRef, Event, Aggregate):
     beam.coders.registry.register_coder(_record, beam.coders.RowCoder)
-

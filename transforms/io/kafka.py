@@ -47,6 +47,7 @@ in Kafka. A retried bundle produces its records again: the sink is
 at-least-once (idempotent producer: no duplicates from the client's own
 retries).
 """
+
 from __future__ import annotations
 
 import json
@@ -156,9 +157,17 @@ def _new_consumer(config: Dict[str, Any]):
 class _ListPartitions(beam.DoFn):
     """Impulse → one KafkaPartition per partition of each topic (start offsets resolved)."""
 
-    def __init__(self, bootstrap_servers: str, topics: Sequence[str], bounded: bool,
-                 start: Union[str, int], start_offsets: Optional[Dict[Any, int]],
-                 stop_after_seconds: Optional[float], config: Optional[Dict[str, Any]], timeout: float):
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        topics: Sequence[str],
+        bounded: bool,
+        start: Union[str, int],
+        start_offsets: Optional[Dict[Any, int]],
+        stop_after_seconds: Optional[float],
+        config: Optional[Dict[str, Any]],
+        timeout: float,
+    ):
         self._config = consumer_config(bootstrap_servers, config)
         self._topics = list(topics)
         self._bounded = bounded
@@ -174,8 +183,10 @@ class _ListPartitions(beam.DoFn):
             if metadata is not None and metadata.error is None and metadata.partitions:
                 return sorted(metadata.partitions)
             if time.monotonic() > deadline:
-                raise RuntimeError(f"Kafka topic {topic!r} not found on {self._config['bootstrap.servers']}: "
-                                   f"{metadata.error if metadata is not None else 'no metadata'}")
+                raise RuntimeError(
+                    f"Kafka topic {topic!r} not found on {self._config['bootstrap.servers']}: "
+                    f"{metadata.error if metadata is not None else 'no metadata'}"
+                )
             time.sleep(0.5)
 
     def _start_offset(self, consumer, topic: str, partition: int, low: int, high: int) -> int:
@@ -190,7 +201,9 @@ class _ListPartitions(beam.DoFn):
             return high
         if isinstance(self._start, (int, float)) and not isinstance(self._start, bool):
             # epoch milliseconds: the first record at or after that time
-            found = consumer.offsets_for_times([TopicPartition(topic, partition, int(self._start))], timeout=self._timeout)
+            found = consumer.offsets_for_times(
+                [TopicPartition(topic, partition, int(self._start))], timeout=self._timeout
+            )
             offset = found[0].offset
             return high if offset < 0 else offset
         raise ValueError(f"start must be 'earliest', 'latest' or epoch ms, got {self._start!r}")
@@ -247,10 +260,18 @@ class _PartitionRestrictions(RestrictionProvider):
 class _ReadPartition(beam.DoFn):
     """Reads one partition's OffsetRange (bounded); see the module docstring."""
 
-    def __init__(self, bootstrap_servers: str, config: Optional[Dict[str, Any]],
-                 timestamp_fn: Callable[[KafkaRecord], Optional[Timestamp]], max_out_of_order_seconds: float,
-                 advance_when_idle: bool, poll_timeout: float, max_records_per_call: int,
-                 max_seconds_per_call: float, idle_resume_seconds: float):
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        config: Optional[Dict[str, Any]],
+        timestamp_fn: Callable[[KafkaRecord], Optional[Timestamp]],
+        max_out_of_order_seconds: float,
+        advance_when_idle: bool,
+        poll_timeout: float,
+        max_records_per_call: int,
+        max_seconds_per_call: float,
+        idle_resume_seconds: float,
+    ):
         self._config = consumer_config(bootstrap_servers, config)
         self._timestamp_fn = timestamp_fn
         self._lag = Duration.of(max_out_of_order_seconds)
@@ -271,9 +292,12 @@ class _ReadPartition(beam.DoFn):
             self._consumer.close()
             self._consumer = None
 
-    def process(self, element: KafkaPartition,
-                tracker=beam.DoFn.RestrictionParam(_PartitionRestrictions()),
-                watermark=beam.DoFn.WatermarkEstimatorParam(ManualWatermarkEstimator.default_provider())):
+    def process(
+        self,
+        element: KafkaPartition,
+        tracker=beam.DoFn.RestrictionParam(_PartitionRestrictions()),
+        watermark=beam.DoFn.WatermarkEstimatorParam(ManualWatermarkEstimator.default_provider()),
+    ):
         yield from self._read(element, tracker, watermark)
 
     def _advance(self, watermark, candidate: Timestamp) -> None:
@@ -289,6 +313,7 @@ class _ReadPartition(beam.DoFn):
             return
         bounded = restriction.stop != MAX_OFFSET
         consumer = self._consumer
+        assert consumer is not None, "setup() opens the consumer"
         partition = TopicPartition(element.topic, element.partition, restriction.start)
         consumer.assign([partition])
         started = time.monotonic()
@@ -312,8 +337,14 @@ class _ReadPartition(beam.DoFn):
                     if not tracker.try_claim(offset):
                         return  # past a bounded range's stop, or split off by the runner
                     _, millis = message.timestamp()
-                    record = KafkaRecord(element.topic, element.partition, offset, message.key(), message.value(),
-                                         millis if millis and millis > 0 else 0)
+                    record = KafkaRecord(
+                        element.topic,
+                        element.partition,
+                        offset,
+                        message.key(),
+                        message.value(),
+                        millis if millis and millis > 0 else 0,
+                    )
                     when = self._timestamp_fn(record)
                     if when is None:
                         when = Timestamp.now()
@@ -349,9 +380,12 @@ class _ReadPartitionUnbounded(_ReadPartition):
     """The same reader over open-ended ranges: an unbounded output PCollection."""
 
     @beam.DoFn.unbounded_per_element()
-    def process(self, element: KafkaPartition,
-                tracker=beam.DoFn.RestrictionParam(_PartitionRestrictions()),
-                watermark=beam.DoFn.WatermarkEstimatorParam(ManualWatermarkEstimator.default_provider())):
+    def process(
+        self,
+        element: KafkaPartition,
+        tracker=beam.DoFn.RestrictionParam(_PartitionRestrictions()),
+        watermark=beam.DoFn.WatermarkEstimatorParam(ManualWatermarkEstimator.default_provider()),
+    ):
         yield from self._read(element, tracker, watermark)
 
 
@@ -365,13 +399,25 @@ class ReadFromKafka(beam.PTransform):
     ``stop_after_seconds`` (unbounded only): finish once caught up after that long.
     """
 
-    def __init__(self, bootstrap_servers: str, topics: Union[str, Sequence[str]], *, bounded: bool = False,
-                 start: Union[str, int] = EARLIEST, start_offsets: Optional[Dict[Any, int]] = None,
-                 stop_after_seconds: Optional[float] = None, consumer_config: Optional[Dict[str, Any]] = None,
-                 timestamp_fn: Callable[[KafkaRecord], Optional[Timestamp]] = publication_time,
-                 max_out_of_order_seconds: float = 60.0, advance_when_idle: bool = True,
-                 poll_timeout: float = 0.5, max_records_per_call: int = 10_000, max_seconds_per_call: float = 5.0,
-                 idle_resume_seconds: float = 1.0, metadata_timeout: float = 30.0):
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        topics: Union[str, Sequence[str]],
+        *,
+        bounded: bool = False,
+        start: Union[str, int] = EARLIEST,
+        start_offsets: Optional[Dict[Any, int]] = None,
+        stop_after_seconds: Optional[float] = None,
+        consumer_config: Optional[Dict[str, Any]] = None,
+        timestamp_fn: Callable[[KafkaRecord], Optional[Timestamp]] = publication_time,
+        max_out_of_order_seconds: float = 60.0,
+        advance_when_idle: bool = True,
+        poll_timeout: float = 0.5,
+        max_records_per_call: int = 10_000,
+        max_seconds_per_call: float = 5.0,
+        idle_resume_seconds: float = 1.0,
+        metadata_timeout: float = 30.0,
+    ):
         super().__init__()
         if stop_after_seconds is not None and bounded:
             raise ValueError("stop_after_seconds is for unbounded reads; a bounded read stops at the end offsets")
@@ -380,12 +426,28 @@ class ReadFromKafka(beam.PTransform):
         self._bootstrap = bootstrap_servers
         self._topics = [topics] if isinstance(topics, str) else list(topics)
         self._bounded = bounded
-        self._list = _ListPartitions(bootstrap_servers, self._topics, bounded, start, start_offsets,
-                                     stop_after_seconds, consumer_config, metadata_timeout)
+        self._list = _ListPartitions(
+            bootstrap_servers,
+            self._topics,
+            bounded,
+            start,
+            start_offsets,
+            stop_after_seconds,
+            consumer_config,
+            metadata_timeout,
+        )
         reader = _ReadPartition if bounded else _ReadPartitionUnbounded
-        self._read = reader(bootstrap_servers, consumer_config, timestamp_fn, max_out_of_order_seconds,
-                            advance_when_idle, poll_timeout, max_records_per_call, max_seconds_per_call,
-                            idle_resume_seconds)
+        self._read = reader(
+            bootstrap_servers,
+            consumer_config,
+            timestamp_fn,
+            max_out_of_order_seconds,
+            advance_when_idle,
+            poll_timeout,
+            max_records_per_call,
+            max_seconds_per_call,
+            idle_resume_seconds,
+        )
 
     def expand(self, pbegin):
         return (
@@ -420,8 +482,14 @@ class WriteToKafkaTopic(beam.DoFn):
     """Produces each element as a JSON value to ``topic``; flushes at the end of each
     bundle and fails the bundle if any record was not delivered (at-least-once)."""
 
-    def __init__(self, bootstrap_servers: str, topic: str, key_fn: Optional[Callable[[Any], Any]] = None,
-                 producer_config: Optional[Dict[str, Any]] = None, flush_timeout: float = 60.0):
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        topic: str,
+        key_fn: Optional[Callable[[Any], Any]] = None,
+        producer_config: Optional[Dict[str, Any]] = None,
+        flush_timeout: float = 60.0,
+    ):
         self._config = {
             "bootstrap.servers": bootstrap_servers,
             "enable.idempotence": True,
@@ -467,8 +535,9 @@ class WriteToKafkaTopic(beam.DoFn):
     def finish_bundle(self):
         remaining = self._producer.flush(self._flush_timeout)
         if remaining:
-            raise RuntimeError(f"{remaining} records to Kafka topic {self._topic!r} not delivered "
-                               f"within {self._flush_timeout} s")
+            raise RuntimeError(
+                f"{remaining} records to Kafka topic {self._topic!r} not delivered within {self._flush_timeout} s"
+            )
         if self._errors:
             raise RuntimeError(f"{len(self._errors)} records to Kafka failed: {self._errors[:5]}")
 
@@ -481,11 +550,15 @@ class WriteToKafkaTopic(beam.DoFn):
 class WriteJsonToKafka(beam.PTransform):
     """PCollection[dict | NamedTuple] → JSON records in ``topic`` (key from ``key_fn``)."""
 
-    def __init__(self, bootstrap_servers: str, topic: str, key_fn: Optional[Callable[[Any], Any]] = None,
-                 producer_config: Optional[Dict[str, Any]] = None):
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        topic: str,
+        key_fn: Optional[Callable[[Any], Any]] = None,
+        producer_config: Optional[Dict[str, Any]] = None,
+    ):
         super().__init__()
         self._fn = WriteToKafkaTopic(bootstrap_servers, topic, key_fn, producer_config)
 
     def expand(self, elements):
         return elements | "Produce" >> beam.ParDo(self._fn)
-

@@ -9,6 +9,7 @@ then a streaming k-way merge of its spills, written to a temporary name and
 renamed, so readers never see half a file. Memory stays flat whatever the
 corpus size; ``num_shards`` only sets how many files (and parallel merges).
 """
+
 from __future__ import annotations
 
 import functools
@@ -88,7 +89,7 @@ def _sorted_keys(value: Any) -> Any:
     return value
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def parsed_schema(name: str) -> Dict[str, Any]:
     """fastavro's parsed form, once per process, with keys in sorted order.
 
@@ -233,7 +234,10 @@ def read_lines_gz(path: str) -> Iterator[str]:
     """Streams the non-empty lines of a gzip file. Python's gzip on the raw file
     keeps a small window; Beam's own GZIP reader buffers 16 MB per open file,
     which a merge of many spill files cannot afford."""
-    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as raw, gzip.GzipFile(fileobj=raw) as handle:
+    with (
+        FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as raw,
+        gzip.GzipFile(fileobj=raw) as handle,
+    ):
         for data in handle:
             line = data.decode("utf-8").rstrip("\n")
             if line:
@@ -295,7 +299,8 @@ class WriteRecords(beam.PTransform):
             (spills, placeholders)
             | "WithEmptyShards" >> beam.Flatten()
             | "GroupByShard" >> beam.GroupByKey()
-            | "WriteShard" >> beam.ParDo(_WriteShard(self._directory, self._kind, self._schema_name, self._fmt, self._num_shards))
+            | "WriteShard"
+            >> beam.ParDo(_WriteShard(self._directory, self._kind, self._schema_name, self._fmt, self._num_shards))
         )
 
 
@@ -314,4 +319,3 @@ def remove_spill(directory: str) -> None:
     spill = FileSystems.join(directory, TEMP_DIR)
     if FileSystems.exists(spill):
         FileSystems.delete([spill])
-

@@ -3,13 +3,14 @@
 Matches every pattern once, spreads the files over the workers in listings and
 calls ``formats.read_documents`` on each file.
 """
+
 from __future__ import annotations
 
 import json
 import os
 import re
 import uuid
-from typing import Any, Iterator, List, Optional, Sequence, Union
+from typing import Any, Iterator, List, Optional, Sequence, Set, Union
 
 import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes, FileMetadata
@@ -50,7 +51,7 @@ class _ListFiles(beam.DoFn):
         self._rejected = Metrics.counter(STAGE, "rejected")
 
     def process(self, patterns: List[str]) -> Iterator[Union[str, List[str], TaggedOutput]]:
-        seen = set()
+        seen: Set[str] = set()
         for pattern in patterns:
             files = match_files(pattern)
             if not files:
@@ -133,7 +134,9 @@ class ReadNewsFeeds(beam.PTransform):
             patterns
             | "AllPatterns" >> beam.combiners.ToList().with_output_types(List[str])
             | "Match"
-            >> beam.ParDo(_ListFiles(self._listings)).with_output_types(Any, rejected=Rejected).with_outputs(REJECTED, main="listings")
+            >> beam.ParDo(_ListFiles(self._listings))
+            .with_output_types(Any, rejected=Rejected)
+            .with_outputs(REJECTED, main="listings")
         )
         # the shuffle spreads the listings over the workers
         spread = listed.listings | "SpreadListings" >> beam.Reshuffle()
@@ -148,4 +151,3 @@ class ReadNewsFeeds(beam.PTransform):
         )
         rejected_all = (listed[REJECTED], read[REJECTED]) | "AllRejected" >> beam.Flatten().with_output_types(Rejected)
         return {"documents": read.documents, "rejected": rejected_all}
-

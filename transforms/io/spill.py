@@ -11,6 +11,7 @@ Lines files of at most SPILL_BYTES and only the paths go through a Reshuffle:
 is a GroupByKey whose files are sorted by key, so each shard is a streaming
 merge that holds one key's values at a time.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -87,7 +88,7 @@ def read_back(path: str, record_type: Type[NamedTuple]) -> Iterator[Any]:
     """The records of one checkpoint file, streamed, as record_type."""
     for line in read_lines_gz(path):
         fields: Dict[str, Any] = json.loads(line)
-        yield record_type(**fields)
+        yield record_type(**fields)  # type: ignore[call-overload]
 
 
 class CheckpointToFiles(beam.PTransform):
@@ -205,11 +206,12 @@ class GroupThroughFiles(beam.PTransform):
 
     def expand(self, pairs):
         if self._directory is None:
-            return pairs | "GroupInMemory" >> beam.GroupByKey() | "AsLists" >> beam.MapTuple(lambda k, vs: (k, list(vs)))
+            return (
+                pairs | "GroupInMemory" >> beam.GroupByKey() | "AsLists" >> beam.MapTuple(lambda k, vs: (k, list(vs)))
+            )
         return (
             pairs
             | "SpillSorted" >> beam.ParDo(_SpillPairs(self._directory, self._shards)).with_output_types(Tuple[int, str])
             | "OnlyPathsCross" >> beam.GroupByKey()
             | "MergeShard" >> beam.ParDo(_MergeShard(self._directory)).with_output_types(Tuple[str, List[Any]])
         )
-

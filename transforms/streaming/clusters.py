@@ -5,6 +5,7 @@ one; the event id is derived from the cluster's first report and never changes, 
 update re-emits the same id with more mentions. State expires ``ttl`` after the key's
 latest report (event time).
 """
+
 from __future__ import annotations
 
 from typing import List, Tuple
@@ -72,8 +73,14 @@ class _GrowClusters(beam.DoFn):
         self._updated = Metrics.counter("events", "stream_updated_events")
         self._expired = Metrics.counter("events", "stream_expired_keys")
 
-    def process(self, keyed, ts=beam.DoFn.TimestampParam, state=beam.DoFn.StateParam(CLUSTERS),
-                expires=beam.DoFn.StateParam(EXPIRES), expiry=beam.DoFn.TimerParam(EXPIRY)):
+    def process(
+        self,
+        keyed,
+        ts=beam.DoFn.TimestampParam,
+        state=beam.DoFn.StateParam(CLUSTERS),
+        expires=beam.DoFn.StateParam(EXPIRES),
+        expiry=beam.DoFn.TimerParam(EXPIRY),
+    ):
         _, report = keyed
         clusters = list(state.read() or [])
         before = len(clusters)
@@ -106,10 +113,10 @@ class ClusterEventsIncrementally(beam.PTransform):
     def expand(self, reports):
         grown = (
             reports
-            | "KeyByRegionMonth" >> beam.Map(lambda r: (cluster_key(r), r)).with_output_types(Tuple[Tuple[str, str], EventReport])
+            | "KeyByRegionMonth"
+            >> beam.Map(lambda r: (cluster_key(r), r)).with_output_types(Tuple[Tuple[str, str], EventReport])
             | "Grow" >> beam.ParDo(_GrowClusters(self._ttl)).with_outputs(_GrowClusters.SIGHTINGS, main="events")
         )
         grown.events.element_type = Event
         grown[_GrowClusters.SIGHTINGS].element_type = EventSighting
         return {"events": grown.events, "sightings": grown[_GrowClusters.SIGHTINGS]}
-

@@ -3,6 +3,7 @@ fingerprint, from ``transforms.clean.dedup``) as three stateful passes; the firs
 seen wins (a stream cannot take back what it emitted). Each key remembers the kept
 article's id until the watermark passes its latest publication time + ``ttl``.
 """
+
 from __future__ import annotations
 
 from typing import Tuple
@@ -38,8 +39,14 @@ class _FirstSeen(beam.DoFn):
         self._duplicates = Metrics.counter("dedup", "duplicates")
         self._expired = Metrics.counter("dedup", f"expired_{rule}_keys")
 
-    def process(self, keyed, ts=beam.DoFn.TimestampParam, kept=beam.DoFn.StateParam(KEPT),
-                expires=beam.DoFn.StateParam(EXPIRES), expiry=beam.DoFn.TimerParam(EXPIRY)):
+    def process(
+        self,
+        keyed,
+        ts=beam.DoFn.TimestampParam,
+        kept=beam.DoFn.StateParam(KEPT),
+        expires=beam.DoFn.StateParam(EXPIRES),
+        expiry=beam.DoFn.TimerParam(EXPIRY),
+    ):
         _, (key, article) = keyed
         expiry_micros = (ts + Duration(seconds=self._ttl)).micros
         if (expires.read() or 0) < expiry_micros:
@@ -73,14 +80,19 @@ class DropStreamingDuplicates(beam.PTransform):
 
     def expand(self, articles):
         ttl = self._ttl
-        keyed = articles | "DedupKeys" >> beam.Map(lambda a: (dedup_key(a), a)).with_output_types(Tuple[DedupKey, CleanedArticle])
+        keyed = articles | "DedupKeys" >> beam.Map(lambda a: (dedup_key(a), a)).with_output_types(
+            Tuple[DedupKey, CleanedArticle]
+        )
         duplicates = []
         for rule, field in (("url", "url"), ("id", "id"), ("body", "body")):
             passed = (
                 keyed
-                | f"KeyBy{rule.title()}" >> beam.Map(lambda ka, f=field: (getattr(ka[0], f), ka)).with_output_types(
-                    Tuple[str, Tuple[DedupKey, CleanedArticle]])
-                | f"FirstBy{rule.title()}" >> beam.ParDo(_FirstSeen(rule, ttl)).with_outputs(_FirstSeen.DUPLICATES, main="kept")
+                | f"KeyBy{rule.title()}"
+                >> beam.Map(lambda ka, f=field: (getattr(ka[0], f), ka)).with_output_types(
+                    Tuple[str, Tuple[DedupKey, CleanedArticle]]
+                )
+                | f"FirstBy{rule.title()}"
+                >> beam.ParDo(_FirstSeen(rule, ttl)).with_outputs(_FirstSeen.DUPLICATES, main="kept")
             )
             passed.kept.element_type = Tuple[DedupKey, CleanedArticle]
             duplicates.append(passed[_FirstSeen.DUPLICATES])
@@ -95,4 +107,3 @@ class DropStreamingDuplicates(beam.PTransform):
             "articles": keyed | "Articles" >> beam.Map(count).with_output_types(CleanedArticle),
             "duplicates": duplicates | "AllDuplicates" >> beam.Flatten().with_output_types(Duplicate),
         }
-

@@ -3,6 +3,7 @@ the time it was ingested (``StampPublicationTime``); ``FlagTooLate`` reports art
 that arrive after their window was closed (watermark past window end + allowed
 lateness), which the windowed count drops.
 """
+
 from __future__ import annotations
 
 from typing import Optional, Tuple
@@ -52,7 +53,9 @@ def window_start_micros(ts: Timestamp, size_seconds: int) -> int:
 
 class _StampPublicationTime(beam.DoFn):
     def __init__(self):
-        self._counters = {name: Metrics.counter(STAGE, f"time_{name}") for name in ("published", "ingestion", "future_published")}
+        self._counters = {
+            name: Metrics.counter(STAGE, f"time_{name}") for name in ("published", "ingestion", "future_published")
+        }
 
     def process(self, article: CleanedArticle, ts=beam.DoFn.TimestampParam):
         # a source without timestamps (beam.Create) gives MIN_TIMESTAMP: then "ingested" is now
@@ -87,15 +90,21 @@ class _WindowGate(beam.DoFn):
         self._window, self._lateness = window_seconds, allowed_lateness_seconds
         self._too_late = Metrics.counter(STAGE, "too_late")
 
-    def process(self, keyed, closed=beam.DoFn.StateParam(CLOSED), close=beam.DoFn.TimerParam(CLOSE),
-                ts=beam.DoFn.TimestampParam):
+    def process(
+        self, keyed, closed=beam.DoFn.StateParam(CLOSED), close=beam.DoFn.TimerParam(CLOSE), ts=beam.DoFn.TimestampParam
+    ):
         start_micros, (origin, article_id) = keyed
         start = Timestamp(micros=start_micros)
         end = start + Duration(seconds=self._window)
         if closed.read():
             self._too_late.inc()
-            yield rejected(origin, "window", f"too late: published {iso_utc(ts)}, window {iso_utc(start)}–{iso_utc(end)} "
-                           f"closed {self._lateness / 3600:g} h after its end", article_id)
+            yield rejected(
+                origin,
+                "window",
+                f"too late: published {iso_utc(ts)}, window {iso_utc(start)}–{iso_utc(end)} "
+                f"closed {self._lateness / 3600:g} h after its end",
+                article_id,
+            )
             return
         close.set(end + Duration(seconds=self._lateness))
 
@@ -124,4 +133,3 @@ class FlagTooLate(beam.PTransform):
             | "KeyByWindow" >> beam.Map(key).with_output_types(Tuple[int, Tuple[str, str]])
             | "Gate" >> beam.ParDo(_WindowGate(*self._args)).with_output_types(Rejected)
         )
-

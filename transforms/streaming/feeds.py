@@ -9,6 +9,7 @@
 * ``KafkaToDocuments``: Kafka records (JSON values) → RawDocument via
   ``formats.document_from_fields``; origin ``kafka:<topic>/<partition>/<offset>``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -100,7 +101,9 @@ def new_files(directory: str, state_dir: str) -> List[FeedFile]:
         if metadata.path.endswith(("/", "\\")) or not is_feed_file(metadata.path):
             continue
         if not in_ledger(state_dir, metadata.path):
-            found.append(FeedFile(metadata.path, metadata.size_in_bytes, float(metadata.last_updated_in_seconds or 0.0)))
+            found.append(
+                FeedFile(metadata.path, metadata.size_in_bytes, float(metadata.last_updated_in_seconds or 0.0))
+            )
     return sorted(found)
 
 
@@ -171,8 +174,14 @@ class ReadDirectoryFeed(beam.PTransform):
     ``poll_seconds`` (``PeriodicImpulse``) until ``stop_after_seconds`` (None: forever).
     """
 
-    def __init__(self, directory: str, state_dir: str, poll_seconds: float = DEFAULT_POLL_SECONDS,
-                 once: bool = False, stop_after_seconds: Optional[float] = None):
+    def __init__(
+        self,
+        directory: str,
+        state_dir: str,
+        poll_seconds: float = DEFAULT_POLL_SECONDS,
+        once: bool = False,
+        stop_after_seconds: Optional[float] = None,
+    ):
         super().__init__()
         self._directory, self._state_dir = directory, state_dir
         self._poll_seconds, self._once, self._stop_after = poll_seconds, once, stop_after_seconds
@@ -186,14 +195,20 @@ class ReadDirectoryFeed(beam.PTransform):
             start = time.time()
             stop = start + self._stop_after if self._stop_after else MAX_TIMESTAMP
             # start_timestamp is explicit: PeriodicImpulse's default is taken at import time
-            ticks = pbegin | "Poll" >> PeriodicImpulse(start_timestamp=start, stop_timestamp=stop, fire_interval=self._poll_seconds)
-        files = ticks | "ListNewFiles" >> beam.ParDo(_PollDirectory(self._directory, self._state_dir)).with_output_types(FeedFile)
+            ticks = pbegin | "Poll" >> PeriodicImpulse(
+                start_timestamp=start, stop_timestamp=stop, fire_interval=self._poll_seconds
+            )
+        files = ticks | "ListNewFiles" >> beam.ParDo(
+            _PollDirectory(self._directory, self._state_dir)
+        ).with_output_types(FeedFile)
         read = files | "ReadFiles" >> beam.ParDo(_ReadFeedFile()).with_outputs(
             _ReadFeedFile.DONE, _ReadFeedFile.REJECTED, main="documents"
         )
         read.documents.element_type = RawDocument
         read[_ReadFeedFile.REJECTED].element_type = Rejected
-        ledger = read[_ReadFeedFile.DONE] | "EnterInLedger" >> beam.ParDo(_EnterInLedger(self._state_dir, pending=self._once)).with_output_types(str)
+        ledger = read[_ReadFeedFile.DONE] | "EnterInLedger" >> beam.ParDo(
+            _EnterInLedger(self._state_dir, pending=self._once)
+        ).with_output_types(str)
         return {"documents": read.documents, "rejected": read[_ReadFeedFile.REJECTED], "ledger": ledger}
 
 
@@ -225,6 +240,7 @@ def kafka_record_parts(record: Any, topic: str) -> Tuple[str, Optional[bytes], O
     if isinstance(record, dict):
         get = record.get
     elif hasattr(record, "value") and hasattr(record, "offset"):
+
         def get(name, default=None):
             return getattr(record, name, default)
     elif isinstance(record, tuple) and len(record) == 2:
@@ -271,4 +287,3 @@ class KafkaToDocuments(beam.PTransform):
         out.documents.element_type = RawDocument
         out.rejected.element_type = Rejected
         return {"documents": out.documents, "rejected": out.rejected}
-

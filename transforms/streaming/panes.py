@@ -4,6 +4,7 @@ snapshot kinds (``latest=True``) the window's last pane written again as
 ``<output>/latest/<kind>/<window start>--<window end>.<fmt>``: the final snapshot, also
 after a restore from a checkpoint (where pane indices start over).
 """
+
 from __future__ import annotations
 
 import os
@@ -69,7 +70,7 @@ class _WritePaneFile(beam.DoFn):
     def process(self, records: List[Any], window=beam.DoFn.WindowParam, pane=beam.DoFn.PaneInfoParam):
         path = pane_file_path(self._output, self._kind, window, pane, self._fmt)
         rows = [to_plain(r) for r in sorted(records, key=self._sort_key)]
-        name = path[len(self._output):].lstrip("/\\")
+        name = path[len(self._output) :].lstrip("/\\")
         _replace_atomically(path, lambda handle: write_shard_to(handle, rows, self._schema, self._fmt, name))
         if self._latest:
             latest = latest_file_path(self._output, self._kind, window, self._fmt)
@@ -89,4 +90,3 @@ class WritePaneFiles(beam.PTransform):
 
     def expand(self, panes):
         return panes | "WritePane" >> beam.ParDo(_WritePaneFile(*self._args))
-

@@ -1,5 +1,5 @@
-"""Progress of a streaming job in its log: what each stage processed, per minute.
-"""
+"""Progress of a streaming job in its log: what each stage processed, per minute."""
+
 from __future__ import annotations
 
 import logging
@@ -31,8 +31,13 @@ class _LogProgress(beam.DoFn):
         now = time.monotonic()
         if self._count - self._last_count >= self._every or now - self._last >= self._seconds:
             rate = (self._count - self._last_count) / max(now - self._last, 1e-6)
-            log.info("progress: %d %s (%.1f/s), latest event time %s", self._count, self._what, rate,
-                        iso_utc(ts) if ts > Timestamp(0) else "-")
+            log.info(
+                "progress: %d %s (%.1f/s), latest event time %s",
+                self._count,
+                self._what,
+                rate,
+                iso_utc(ts) if ts > Timestamp(0) else "-",
+            )
             self._last_count, self._last = self._count, now
         yield element
 
@@ -68,4 +73,3 @@ class LogOfProcessing(beam.PTransform):
             | "Group" >> beam.GroupByKey()
             | "List" >> beam.MapTuple(lambda _, rs: list(rs)).with_output_types(List[self._type])
         )
-

@@ -1,6 +1,7 @@
 """Records and defaults of the streaming job: windowed aggregates as panes, event
 sightings, feed files in the ledger, growing event clusters.
 """
+
 from __future__ import annotations
 
 from typing import List, NamedTuple, Optional
@@ -85,4 +86,3 @@ class StreamCluster(NamedTuple):
 
 for _record in (StreamAggregate, EventSighting, FeedFile, StreamCluster):
     beam.coders.registry.register_coder(_record, RowCoder)
-

@@ -4,6 +4,7 @@ late (each late report), ACCUMULATING, so each pane is a complete snapshot that
 replaces the earlier ones. Every ``StreamAggregate`` names its pane (index, timing,
 is_last). ``LatestEventsInWindows`` keeps the latest version of each event per window.
 """
+
 from __future__ import annotations
 
 from typing import Dict, Iterable, List, Optional, Set, Tuple
@@ -71,15 +72,26 @@ class CountSightings(beam.CombineFn):
         )
 
 
-def pane_aggregates(cells: Iterable[Tuple[Cell, int, int]], start: Timestamp, end: Timestamp, pane) -> List[StreamAggregate]:
+def pane_aggregates(
+    cells: Iterable[Tuple[Cell, int, int]], start: Timestamp, end: Timestamp, pane
+) -> List[StreamAggregate]:
     """The StreamAggregate rows of one pane of one window."""
     timing = PaneInfoTiming.to_string(pane.timing) if pane is not None else "UNKNOWN"
     return [
         StreamAggregate(
-            window_start=iso_utc(start), window_end=iso_utc(end), level=level, place=place, country=country,
-            type=type_, event_type=event_type, events=events, articles=articles,
-            pane_index=pane.index if pane is not None else 0, timing=timing,
-            is_first=bool(pane.is_first) if pane is not None else True, is_last=bool(pane.is_last) if pane is not None else False,
+            window_start=iso_utc(start),
+            window_end=iso_utc(end),
+            level=level,
+            place=place,
+            country=country,
+            type=type_,
+            event_type=event_type,
+            events=events,
+            articles=articles,
+            pane_index=pane.index if pane is not None else 0,
+            timing=timing,
+            is_first=bool(pane.is_first) if pane is not None else True,
+            is_last=bool(pane.is_last) if pane is not None else False,
         )
         for (level, place, country, type_, event_type), events, articles in cells
     ]
@@ -94,7 +106,9 @@ def stream_windowing(window_minutes: int, allowed_lateness_hours: float, early_s
             early=triggers.AfterProcessingTime(early_seconds) if early_seconds > 0 else None,
             late=triggers.AfterCount(1),
         ),
-        accumulation_mode=triggers.AccumulationMode.ACCUMULATING if accumulate else triggers.AccumulationMode.DISCARDING,
+        accumulation_mode=triggers.AccumulationMode.ACCUMULATING
+        if accumulate
+        else triggers.AccumulationMode.DISCARDING,
         allowed_lateness=Duration(seconds=int(allowed_lateness_hours * 3600)),
     )
 
@@ -103,9 +117,12 @@ class CountEventsInWindows(beam.PTransform):
     """PCollection[EventSighting] → PCollection[List[StreamAggregate]], one list per
     window × pane: the whole window's cells as of that pane."""
 
-    def __init__(self, window_minutes: int = DEFAULT_WINDOW_MINUTES,
-                 allowed_lateness_hours: float = DEFAULT_ALLOWED_LATENESS_HOURS,
-                 early_seconds: int = DEFAULT_EARLY_FIRING_SECONDS):
+    def __init__(
+        self,
+        window_minutes: int = DEFAULT_WINDOW_MINUTES,
+        allowed_lateness_hours: float = DEFAULT_ALLOWED_LATENESS_HOURS,
+        early_seconds: int = DEFAULT_EARLY_FIRING_SECONDS,
+    ):
         super().__init__()
         self._windowing = (window_minutes, allowed_lateness_hours, early_seconds)
 
@@ -151,4 +168,3 @@ class LatestEventsInWindows(beam.PTransform):
             | "Group" >> beam.GroupByKey()
             | "Latest" >> beam.MapTuple(lambda _, versions: latest(versions)).with_output_types(List[Event])
         )
-

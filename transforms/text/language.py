@@ -19,6 +19,7 @@ paragraph (or article sample) whose function words plainly show its language
 throughput corpus that took detection from 38.8 to 11.7 ms an article (3.3x), with not
 one article or paragraph labelled differently (``python -m benchmarks.language``).
 """
+
 from __future__ import annotations
 
 import re
@@ -162,10 +163,14 @@ def detect_article_languages(
 # Function words that are frequent in one language and rare in its neighbours (Spanish,
 # Italian, Catalan, Portuguese share "de", "la", "que", "en" with French, so those are left out).
 _FUNCTION_WORDS = {
-    "fr": frozenset("le les des du au aux est sont été une dans pour avec sur qui ont il elle ce cette ces "
-                    "mais pas ne nous vous leur leurs était avait selon plus aussi".split()),
-    "en": frozenset("the and of to is was were that with for are has have had this from by which it its "
-                    "been be their they he she said not but after".split()),
+    "fr": frozenset(
+        "le les des du au aux est sont été une dans pour avec sur qui ont il elle ce cette ces "
+        "mais pas ne nous vous leur leurs était avait selon plus aussi".split()
+    ),
+    "en": frozenset(
+        "the and of to is was were that with for are has have had this from by which it its "
+        "been be their they he she said not but after".split()
+    ),
 }
 
 
@@ -189,8 +194,10 @@ def plainly_in(paragraph: str, language: Optional[str]) -> bool:
         return False
     words = [w.lower() for w in _WORD.findall(paragraph.translate(_FOLD))]
     hits = sum(1 for w in words if w in own)
-    others = max((sum(1 for w in words if w in vocabulary) for code, vocabulary in _FUNCTION_WORDS.items()
-                  if code != language), default=0)
+    others = max(
+        (sum(1 for w in words if w in vocabulary) for code, vocabulary in _FUNCTION_WORDS.items() if code != language),
+        default=0,
+    )
     return hits >= OWN_LANGUAGE_MIN_HITS and hits >= OWN_LANGUAGE_MIN_SHARE * len(words) and hits > 2 * others
 
 
@@ -266,4 +273,3 @@ class DetectLanguage(beam.PTransform):
 
     def expand(self, articles):
         return articles | "DetectLanguage" >> beam.ParDo(_DetectLanguageFn()).with_output_types(LanguagedArticle)
-

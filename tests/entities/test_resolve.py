@@ -1,0 +1,117 @@
+"""Tests of transforms.entities: tagging with the real models and gazetteer,
+corpus vote, entity table, loads once per worker, and the seed acceptance list.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List
+
+import pytest
+
+from transforms.entities.consistency import (
+    apply_source_region,
+)
+from transforms.entities.gazetteer import Gazetteer
+from transforms.entities.mention import TaggedMention
+from transforms.entities.models import load_model
+from transforms.entities.resolve import model_spans, tag_article
+from transforms.records import Article, Paragraph
+
+
+def article(text: str, language: str = "fr", article_id: str = "a1", source: str = "example.org") -> Article:
+    return Article(
+        id=article_id,
+        origin=f"test:{article_id}",
+        url=None,
+        source=source,
+        title=None,
+        published=None,
+        language=language,
+        text=text,
+        paragraphs=[Paragraph(0, 0, len(text), language, False)],
+    )
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Gazetteer:
+    return Gazetteer.load()
+
+
+@pytest.fixture(scope="module")
+def french():
+    return load_model("fr")
+
+
+@pytest.fixture(scope="module")
+def english():
+    return load_model("en")
+
+
+def tag(nlp, gazetteer, text, language="fr"):
+    return tag_article(article(text, language), model_spans(nlp(text)), gazetteer)
+
+
+def by_text(mentions: List[TaggedMention]) -> Dict[str, TaggedMention]:
+    return {m.text: m for m in mentions}
+
+
+def test_french_article_mentions_are_canonical_and_geocoded(french, gazetteer):
+    text = (
+        "Le général Kenneth McKenzie, chef du CentCom, a visité Bagdad. "
+        "Selon McKenzie, les attaques contre les forces des États-Unis en Irak se multiplient."
+    )
+    mentions = tag(french, gazetteer, text)
+    found = by_text(mentions)
+    assert found["général Kenneth McKenzie"].label == "PER"
+    assert found["McKenzie"].entity_id == found["général Kenneth McKenzie"].entity_id
+    assert found["CentCom"].entity_id == gazetteer.canonical("CENTCOM", "ORG").entity_id
+    baghdad = found["Bagdad"]
+    assert baghdad.label == "LOC" and baghdad.country == "IQ"
+    assert abs(baghdad.lat - 33.34) < 0.3 and abs(baghdad.lon - 44.40) < 0.3
+    assert found["États-Unis"].entity_id == gazetteer.canonical("United States", "LOC").entity_id
+    for m in mentions:
+        assert text[m.start : m.end] == m.text
+        assert 0 < m.confidence <= 1
+
+
+def test_elided_forms_and_determiners_are_stripped(french, gazetteer):
+    text = "Le retrait d’Irak inquiète l’OTAN, dit la France."
+    found = by_text(tag(french, gazetteer, text))
+    assert {"Irak", "OTAN", "France"} <= set(found)
+    assert found["OTAN"].entity_id == gazetteer.canonical("NATO", "ORG").entity_id
+
+
+def test_metonymy_capital_acting_is_the_government_not_a_place(french, gazetteer):
+    text = "Washington a coupé ses effectifs déployés en Irak de 5 200 à 3 000 militaires."
+    found = by_text(tag(french, gazetteer, text))
+    washington = found["Washington"]
+    assert washington.label == "ORG" and washington.evidence == "metonymy"
+    assert washington.entity_id == "gov:US"
+    assert washington.lat is None and washington.lon is None
+    assert found["Irak"].label == "LOC"
+
+
+def test_english_article(english, gazetteer):
+    text = "President Donald Trump said the United States would cut troops in Iraq. Trump spoke in Washington."
+    found = by_text(tag(english, gazetteer, text, "en"))
+    assert found["Trump"].entity_id == found["President Donald Trump"].entity_id
+    assert found["Trump"].entity_id == gazetteer.canonical("Donald Trump", "PER").entity_id
+    assert found["Iraq"].country == "IQ"
+
+
+def test_a_place_without_context_takes_the_source_region(english, gazetteer):
+    text = "The parade went through Washington on Sunday."
+    (washington,) = [m for m in tag(english, gazetteer, text, "en") if m.text == "Washington"]
+    assert washington.contextless and washington.country == "US"
+    moved = apply_source_region(washington, "GB", gazetteer)
+    assert moved.country == "GB" and moved.evidence == "source_region"
+    assert moved.entity_id != washington.entity_id and moved.entity_id.startswith("geonames:")
+    assert apply_source_region(washington, "US", gazetteer) is washington
+    assert apply_source_region(washington, None, gazetteer) is washington
+
+
+def test_article_context_picks_the_city_and_its_id(english, gazetteer):
+    text = "Rain fell on Sunderland and Washington, in Tyne and Wear, England."
+    found = by_text(tag(english, gazetteer, text, "en"))
+    assert found["Washington"].country == "GB" and not found["Washington"].contextless
+    assert found["Washington"].entity_id != gazetteer.canonical("Washington", "LOC").entity_id

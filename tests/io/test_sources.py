@@ -1,0 +1,219 @@
+"""Tests of the source step: pure readers first, then ReadNewsFeeds on a TestPipeline.
+
+Every fixture is generated in tmp_path (or in memory), so nothing outside the repo is needed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from pathlib import Path
+from typing import List, Union
+
+import apache_beam as beam
+import fastavro
+import pytest
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from schemas import load_schema
+from transforms.io import sources
+from transforms.io.formats import read_documents
+from transforms.io.sources import ReadNewsFeeds, match_files
+from transforms.records import DUMP, HTML, TEXT, RawDocument, Rejected
+
+Item = Union[RawDocument, Rejected]
+
+
+FRENCH = "<html><head><title>Café</title></head><body><p>Crème brûlée à la française — “déjà vu” coûte 5 €.</p></body></html>"
+
+
+SPANISH = "<html><body><p>Ñandú, São Paulo, Müller, señor, niño, ¿qué?</p></body></html>"
+
+
+def read_path(path: Path, **kwargs) -> List[Item]:
+    with open(path, "rb") as handle:
+        return list(read_documents(str(path), handle, **kwargs))
+
+
+def documents(items: List[Item]) -> List[RawDocument]:
+    return [item for item in items if isinstance(item, RawDocument)]
+
+
+def rejects(items: List[Item]) -> List[Rejected]:
+    return [item for item in items if isinstance(item, Rejected)]
+
+
+def jsonl_bytes(lines) -> bytes:
+    return (
+        "\n".join(line if isinstance(line, str) else json.dumps(line, ensure_ascii=False) for line in lines).encode(
+            "utf-8"
+        )
+        + b"\n"
+    )
+
+
+def warc_bytes(gz: bool, truncate_last: bool = False) -> bytes:
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=gz)
+
+    def record(uri, kind, body=b"", http=None, content_type=""):
+        payload = io.BytesIO(body)
+        writer.write_record(
+            writer.create_warc_record(
+                uri, kind, payload=payload, length=len(body), http_headers=http, warc_content_type=content_type
+            )
+        )
+
+    def response(status, content_type, body):
+        headers = [("Content-Type", content_type)] if content_type else []
+        return StatusAndHeaders(status, headers + [("Content-Length", str(len(body)))], protocol="HTTP/1.1")
+
+    writer.write_record(writer.create_warcinfo_record("crawl.warc", {"software": "test"}))
+    record("https://e.com/a", "request", b"GET /a HTTP/1.1\r\nHost: e.com\r\n\r\n")
+    page = FRENCH.encode("cp1252")  # charset only in the HTTP header
+    record("https://e.com/a", "response", page, response("200 OK", "text/html; charset=windows-1252", page))
+    png = b"\x89PNG\r\n\x1a\n" + bytes(64)
+    record("https://e.com/logo.png", "response", png, response("200 OK", "image/png", png))
+    record(
+        "https://e.com/gone",
+        "response",
+        b"<html>gone</html>",
+        response("404 Not Found", "text/html", b"<html>gone</html>"),
+    )
+    record("https://e.com/a", "metadata", b"outlink: https://e.com/b\r\n", content_type="application/warc-fields")
+    record("https://e.com/a", "revisit", b"", response("200 OK", "text/html", b""))
+    utf8 = SPANISH.encode("utf-8")
+    record("https://e.com/b", "response", utf8, response("200 OK", "", utf8))  # no Content-Type: sniffed
+    data = buffer.getvalue()
+    return data[:-300] if truncate_last else data
+
+
+def avro_bytes(records) -> bytes:
+    buffer = io.BytesIO()
+    fastavro.writer(buffer, fastavro.parse_schema(load_schema("article")), records)
+    return buffer.getvalue()
+
+
+ARTICLE = {
+    "id": "abc123",
+    "origin": "old/input.html",
+    "url": "https://e.com/a",
+    "source": "e.com",
+    "title": "Café",
+    "published": "2024-03-04T05:06:07Z",
+    "language": "fr",
+    "text": "Crème brûlée.\n\nDeuxième paragraphe.",
+    "paragraphs": [{"index": 0, "start": 0, "end": 13, "language": "fr", "foreign": False}],
+}
+
+
+def test_match_files_expands_directories_recursively(tmp_path: Path) -> None:
+    (tmp_path / "sub" / "deeper").mkdir(parents=True)
+    for name in ("a.html", "sub/b.txt", "sub/deeper/c.jsonl"):
+        (tmp_path / name).write_text("x")
+    expected = {str(tmp_path / n) for n in ("a.html", "sub/b.txt", "sub/deeper/c.jsonl")}
+    assert {m.path for m in match_files(str(tmp_path))} == expected
+    assert {m.path for m in match_files(str(tmp_path) + "/")} == expected
+    assert [m.path for m in match_files(str(tmp_path / "*.html"))] == [str(tmp_path / "a.html")]
+    assert match_files(str(tmp_path / "nothing*.xml")) == []
+    assert match_files(str(tmp_path / "missing.html")) == []
+
+
+@pytest.fixture()
+def feed_dir(tmp_path: Path) -> Path:
+    """One file of each kind, a nested one, and a couple of bad ones."""
+    root = tmp_path / "feeds"
+    (root / "nested").mkdir(parents=True)
+    (root / "page.html").write_bytes(FRENCH.encode("cp1252"))
+    (root / "nested" / "page.html.gz").write_bytes(gzip.compress(SPANISH.encode("utf-8")))
+    (root / "dump.txt").write_bytes("Titre\n\nCafé crème.".encode("cp1252"))
+    (root / "feed.jsonl").write_bytes(jsonl_bytes([{"id": "j1", "text": "Body"}, "{bad"]))
+    (root / "crawl.warc.gz").write_bytes(warc_bytes(True))
+    (root / "articles.avro").write_bytes(avro_bytes([ARTICLE]))
+    (root / "slides.pdf").write_bytes(b"%PDF-1.4")
+    (root / "empty.html").write_bytes(b"")
+    return root
+
+
+def expected_read(root: Path):
+    warc = read_path(root / "crawl.warc.gz")
+    documents_ = [
+        (str(root / "page.html"), HTML),
+        (str(root / "nested" / "page.html.gz"), HTML),
+        (str(root / "dump.txt"), DUMP),
+        (str(root / "feed.jsonl") + "#1", TEXT),
+        (str(root / "articles.avro") + "#1", TEXT),
+    ] + [(d.origin, d.kind) for d in documents(warc)]
+    rejected_ = [
+        (str(root / "feed.jsonl") + "#2", "invalid JSON"),
+        (str(root / "slides.pdf"), "unsupported input type"),
+        (str(root / "empty.html"), "empty file"),
+    ] + [(r.origin, r.reason.split(":")[0][:20]) for r in rejects(warc)]
+    return documents_, rejected_
+
+
+def reason_key(record: Rejected):
+    for prefix in ("invalid JSON", "unsupported input type", "empty file", "no file matches pattern"):
+        if record.reason.startswith(prefix):
+            return record.origin, prefix
+    return record.origin, record.reason.split(":")[0][:20]
+
+
+def counters(result) -> dict:
+    """Counters of namespace "read", summed over steps (two steps count "rejected")."""
+    totals: dict = {}
+    for counter in result.metrics().query()["counters"]:
+        if counter.key.metric.namespace == "read":
+            totals[counter.key.metric.name] = totals.get(counter.key.metric.name, 0) + counter.committed
+    return totals
+
+
+@pytest.mark.parametrize("listings", ["in memory", "through files"])
+def test_read_news_feeds_pipeline(
+    feed_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, listings: str
+) -> None:
+    expected_docs, expected_rejects = expected_read(feed_dir)
+    missing = str(feed_dir / "nothing-*.html")
+    monkeypatch.setattr(sources, "LISTING_PATHS", 3)  # several listings, spread over the readers
+    spill = tmp_path / "out"
+    pipeline = TestPipeline()
+    read = pipeline | ReadNewsFeeds(
+        [str(feed_dir), missing, str(feed_dir / "*.html")],
+        directory=str(spill) if listings == "through files" else None,
+    )
+    assert read["documents"].element_type == RawDocument and read["rejected"].element_type == Rejected
+    assert_that(read["documents"] | beam.Map(lambda d: (d.origin, d.kind)), equal_to(expected_docs), label="Documents")
+    assert_that(
+        read["rejected"] | beam.Map(reason_key),
+        equal_to(expected_rejects + [(missing, "no file matches pattern")]),
+        label="Rejected",
+    )
+    result = pipeline.run()
+    result.wait_until_finish()
+    assert counters(result) == {"files": 8, "documents": len(expected_docs), "rejected": len(expected_rejects) + 1}
+    assert len(list(spill.glob("_spill/listings/*.jsonl.gz"))) == (3 if listings == "through files" else 0)  # 8 files
+
+
+def test_read_news_feeds_takes_a_pcollection_of_patterns(feed_dir: Path) -> None:
+    with TestPipeline() as pipeline:
+        patterns = pipeline | beam.Create([str(feed_dir / "*.html"), str(feed_dir / "nested")])
+        read = patterns | ReadNewsFeeds()
+        assert_that(
+            read["documents"] | beam.Map(lambda d: d.origin),
+            equal_to([str(feed_dir / "page.html"), str(feed_dir / "nested" / "page.html.gz")]),
+            label="Documents",
+        )
+        assert_that(
+            read["rejected"] | beam.Map(lambda r: (r.origin, r.reason)),
+            equal_to([(str(feed_dir / "empty.html"), "empty file")]),
+            label="Rejected",
+        )
+
+
+def test_read_news_feeds_needs_patterns() -> None:
+    with pytest.raises(ValueError):
+        TestPipeline() | ReadNewsFeeds([])
