@@ -65,7 +65,7 @@ bench-events-nested: $(STAMP)
 	$(BIN)/python -m benchmarks.events_nested
 
 train-event-types: $(STAMP)
-	$(BIN)/python -m benchmarks.train_event_types
+	$(BIN)/python -m tools.train_event_types
 
 clean:
 	rm -rf out build *.egg-info .pytest_cache

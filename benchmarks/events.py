@@ -7,7 +7,7 @@ cross-validated: stratified 5-fold CV repeated with 3 shuffle seeds (0, 1, 2), e
 snippet typed by a model fitted on the other four folds only (vocabularies, idf,
 weights, the stack's inner CV and its choice of C). The headline is the **median over
 the seeds** of the pooled out-of-fold weighted F1 of the shipped setting
-(``benchmarks.train_event_types.CHOSEN``) *without the lexicon*; the spread over
+(``tools.train_event_types.CHOSEN``) *without the lexicon*; the spread over
 seeds is printed beside it. Side by side with the best CASE-2021 system (0.771,
 fine-tuned transformer, full test set) and the bar (0.75).
 
@@ -47,7 +47,7 @@ from scipy import sparse
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 
-from benchmarks.train_event_types import (
+from tools.train_event_types import (
     CHAR_VIEW,
     CHOSEN,
     DEFAULT_DATA,

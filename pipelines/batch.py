@@ -79,6 +79,11 @@ class BatchOptions(PipelineOptions):
             help="length of the aggregates' time windows in days (default: %(default)s)",
         )
         parser.add_argument(
+            "--include_background",
+            action="store_true",
+            help="count background events (older events the articles retell) in aggregates too (default: not)",
+        )
+        parser.add_argument(
             "--skip_entities",
             action="store_true",
             help="stop after segmentation: no NER and no events (a fast cleanup-only run)",
@@ -120,7 +125,7 @@ def build_pipeline(pipeline: beam.Pipeline, options: BatchOptions) -> None:
         extracted = entities["by_article"] | "ExtractEvents" >> ExtractEvents(with_rejected=True)
         dead_letters += [entities["rejected"], extracted["rejected"]]
         events = extracted["reports"] | "ClusterEvents" >> ClusterEvents()
-        aggregates = events | "CountEvents" >> CountEvents(options.event_window_days)
+        aggregates = events | "CountEvents" >> CountEvents(options.event_window_days, options.include_background)
         write(events, "events", "event", lambda e: e.id, lambda e: e.id)
         write(
             aggregates,

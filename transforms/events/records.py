@@ -35,6 +35,8 @@ class EventReport(NamedTuple):
     target: Optional[str]
     fatalities: Optional[int]
     confidence: float
+    background: bool  # the text dates it before the article's recent past: retold, not news
+    detection: float  # the detector's probability that the sentence reports an event that happened
 
 
 class EventRef(NamedTuple):
@@ -63,6 +65,7 @@ class Event(NamedTuple):
     target: Optional[str]
     fatalities: Optional[int]
     confidence: float
+    background: bool  # an older event retold (never counted in aggregates by default)
     mentions: List[EventRef]
     num_articles: int
     num_sources: int
