@@ -24,7 +24,7 @@ from apache_beam.options.pipeline_options import (
     StandardOptions,
 )
 
-from pipelines.feeds import FeedOptions, add_fetched
+from pipelines.feeds import FeedOptions, add_fetched, flatten_sources
 from transforms.clean.boilerplate import (
     DEFAULT_MIN_ARTICLES,
     LearnBoilerplate,
@@ -92,9 +92,9 @@ def build_pipeline(pipeline: beam.Pipeline, options: BatchOptions) -> None:
     inputs = (
         [pipeline | "ReadNewsFeeds" >> ReadNewsFeeds(options.input, directory=options.output)] if options.input else []
     )
-    read = add_fetched(
-        pipeline, options, options.output, [i["documents"] for i in inputs], [i["rejected"] for i in inputs]
-    )
+    documents, read_rejected = [i["documents"] for i in inputs], [i["rejected"] for i in inputs]
+    add_fetched(pipeline, options, options.output, documents, read_rejected)
+    read = flatten_sources(documents, read_rejected)
     cleaned = read["documents"] | "CleanArticles" >> CleanArticles()
     # corpus-wide decisions, taken on small keys while the articles wait on disk
     duplicates = cleaned["articles"] | "FindDuplicates" >> FindDuplicates(options.output)

@@ -104,32 +104,32 @@ def add_fetched(
     state_dir: Optional[str] = None,
     poll: bool = False,
     stop_after_seconds: Optional[float] = None,
-) -> Dict[str, beam.PCollection]:
-    """With ``--feeds``: fetches them and appends the fetched documents and dead letters
-    to the given lists. Returns {"documents", "rejected"} flattened (either may be None
-    when there is nothing to flatten)."""
+) -> None:
+    """With ``--feeds``: fetches them (once, or every ``--poll_minutes`` when ``poll``)
+    and appends the fetched RawDocuments and dead letters to the given lists."""
     feeds = options.view_as(FeedOptions)
-    if feeds.feeds:
-        fetched = pipeline | "FetchFeeds" >> FetchFeeds(
-            feeds.feeds,
-            fetch_policy(feeds),
-            warc_dir_of(feeds, output),
-            state_dir=state_dir,
-            seen_ttl_seconds=feeds.seen_ttl_days * DAY,
-            poll_seconds=feeds.poll_minutes * 60 if poll else None,
-            stop_after_seconds=stop_after_seconds,
-        )
-        documents.append(fetched["documents"])
-        rejected.append(fetched["rejected"])
+    if not feeds.feeds:
+        return
+    fetched = pipeline | "FetchFeeds" >> FetchFeeds(
+        feeds.feeds,
+        fetch_policy(feeds),
+        warc_dir_of(feeds, output),
+        state_dir=state_dir,
+        seen_ttl_seconds=feeds.seen_ttl_days * DAY,
+        poll_seconds=feeds.poll_minutes * 60 if poll else None,
+        stop_after_seconds=stop_after_seconds,
+    )
+    documents.append(fetched["documents"])
+    rejected.append(fetched["rejected"])
+
+
+def flatten_sources(documents: List[beam.PCollection], rejected: List[beam.PCollection]) -> Dict[str, beam.PCollection]:
+    """{"documents", "rejected"} of every source, one PCollection each."""
     return {
-        "documents": _flatten(documents, "AllDocuments", RawDocument),
-        "rejected": _flatten(rejected, "AllReadRejected", Rejected),
+        "documents": documents[0]
+        if len(documents) == 1
+        else documents | "AllSources" >> beam.Flatten().with_output_types(RawDocument),
+        "rejected": rejected[0]
+        if len(rejected) == 1
+        else rejected | "AllSourceRejects" >> beam.Flatten().with_output_types(Rejected),
     }
-
-
-def _flatten(collections: List[beam.PCollection], label: str, element_type: type):
-    if not collections:
-        return None
-    if len(collections) == 1:
-        return collections[0]
-    return collections | label >> beam.Flatten().with_output_types(element_type)

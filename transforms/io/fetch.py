@@ -195,8 +195,9 @@ class PoliteFetcher:
             maxsize=1,  # one connection per host: we never ask a host twice at once
             block=False,
             retries=False,
-            headers={"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate"},
         )
+        # sent with every request (urllib3 replaces, not merges, a pool's headers with a request's)
+        self._headers = {"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate"}
         self._hosts: Dict[str, _Host] = {}
         self._hosts_lock = threading.Lock()
         self.archive_queue: queue.SimpleQueue[Exchange] = queue.SimpleQueue()  # robots.txt exchanges
@@ -237,10 +238,11 @@ class PoliteFetcher:
         policy = self.policy
         started = time.time()
         self.requests += 1
+        request_headers = {**self._headers, **headers}
         response = self._pool.request(
             "GET",
             url,
-            headers=headers,
+            headers=request_headers,
             redirect=False,
             retries=False,
             preload_content=False,
@@ -262,7 +264,6 @@ class PoliteFetcher:
                     raise BadInput(f"timeout: response not complete after {policy.deadline:g} s")
             kept = [(k, v) for k, v in response.headers.items() if k.lower() not in ("transfer-encoding", "connection")]
             version = {10: "HTTP/1.0", 11: "HTTP/1.1"}.get(getattr(response, "version", 11), "HTTP/1.1")
-            request_headers = dict(self._pool.headers, **headers)
             return Exchange(
                 url=url,
                 request_headers=sorted(request_headers.items()),
@@ -334,6 +335,12 @@ class PoliteFetcher:
             if state.robots is not None and state.robots.expires > time.monotonic():
                 return state.robots
             state.robots = self._fetch_robots(host)
+            if state.robots.delay > self.policy.min_interval:
+                # robots.txt itself was asked at the minimum interval; its Crawl-delay
+                # counts from that request on
+                with state.lock:
+                    extra = state.robots.delay - self.policy.min_interval
+                    state.next_start = max(state.next_start, state.next_start + extra)
             return state.robots
 
     def _fetch_robots(self, host: str) -> Robots:
