@@ -141,3 +141,28 @@ def test_a_follower_fetches_each_page_once_across_polls_and_restarts(network, tm
     poll_once()
     asked = [r.path for r in t.requests[before:]]
     assert sorted(p for p in asked if p.startswith("/news/")) == ["/news/late-story.html"]
+
+
+def test_periodic_polls_use_conditional_get_and_fetch_each_page_once(network, tmp_path):
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text(network.feeds[0] + "\n", encoding="utf-8")  # the Tribune's RSS (it has an ETag)
+    t = network.tribune
+    with TestPipeline() as pipeline:
+        fetched = pipeline | FetchFeeds(
+            str(feeds), POLICY, None, state_dir=str(tmp_path / "state"), poll_seconds=2.0, stop_after_seconds=5.0
+        )
+        assert_that(
+            fetched["documents"] | beam.Map(lambda d: d.url),
+            equal_to(
+                [
+                    t.url(p)
+                    for p in ("/news/harbour-bridge.html", "/news/school-meals.html", "/news/flood-defences.html")
+                ]
+                + [t.url("/news/tram-line.html")]
+            ),
+        )
+    polls = t.asked("/rss.xml")
+    assert len(polls) >= 2  # PeriodicImpulse: a poll every 2 s for 5 s
+    assert [p.headers.get("if-none-match") for p in polls[1:]] == ['"rss-v1"'] * (len(polls) - 1)  # all 304
+    assert len(t.asked("/news/school-meals.html")) == 1
+    assert polls[1].arrived - polls[0].arrived >= 1.5

@@ -389,3 +389,28 @@ def build_network(tribune: NewsSite, slow: NewsSite, busy: NewsSite, oversized_b
         b.url("/feed.json"),
     ]
     return Network(t, s, b, feeds, articles, rejected)
+
+
+def main() -> int:
+    """Serves the three hosts for a manual run (docs/feeds.md) and writes their feeds file.
+
+    python -m tests.support.news_site --feeds_file feeds.txt [--seconds 600]
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--feeds_file", required=True)
+    parser.add_argument("--seconds", type=float, default=600.0, help="stop serving after this long")
+    args = parser.parse_args()
+    with NewsSite() as tribune, NewsSite() as slow, NewsSite() as busy:
+        network = build_network(tribune, slow, busy)
+        with open(args.feeds_file, "w", encoding="utf-8") as handle:
+            handle.write("# the local test site (tests/support/news_site.py)\n" + "\n".join(network.feeds) + "\n")
+        print(f"serving {tribune.host}, {slow.host}, {busy.host} for {args.seconds:.0f} s; feeds in {args.feeds_file}")
+        time.sleep(args.seconds)
+        print(f"requests served: {len(tribune.requests) + len(slow.requests) + len(busy.requests)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
