@@ -16,8 +16,8 @@ Two steps, each a DoFn that calls pure functions:
   hosts are still being fetched.
 
 Counters (namespace "fetch"): feeds, feeds_not_modified, sitemaps, feed_items,
-links_repeated, items_seen_before, pages, documents, robots_disallowed, requests,
-rejected. Every Rejected is counted once in "rejected": the job's books count them in
+links_repeated, items_seen_before, pages, documents, robots_disallowed, responses,
+retries, rejected. Every Rejected is counted once in "rejected": the job's books count them in
 ``in``.
 """
 
@@ -250,7 +250,7 @@ class _FetchPages(beam.DoFn):
         self._state_dir, self._seen_ttl = state_dir, seen_ttl_seconds
         self._counters = {
             name: Metrics.counter(STAGE, name)
-            for name in ("pages", "documents", "rejected", "robots_disallowed", "requests", "retries")
+            for name in ("pages", "documents", "rejected", "robots_disallowed", "responses", "retries")
         }
 
     def setup(self):
@@ -280,7 +280,7 @@ class _FetchPages(beam.DoFn):
 
     def _outputs(self, page: PageRequest, fetched: Fetched) -> Iterator[WindowedValue]:
         self._counters["pages"].inc()
-        self._counters["requests"].inc(len(fetched.exchanges))
+        self._counters["responses"].inc(len(fetched.exchanges))
         self._counters["retries"].inc(max(0, len(fetched.exchanges) - 1 - _redirects(fetched)))
         if fetched.error == "disallowed by robots.txt":
             self._counters["robots_disallowed"].inc()

@@ -201,8 +201,6 @@ class PoliteFetcher:
         self._hosts: Dict[str, _Host] = {}
         self._hosts_lock = threading.Lock()
         self.archive_queue: queue.SimpleQueue[Exchange] = queue.SimpleQueue()  # robots.txt exchanges
-        self.requests = 0
-        self.retries = 0
 
     def _host(self, host: str) -> _Host:
         with self._hosts_lock:
@@ -237,7 +235,6 @@ class PoliteFetcher:
         """One request; raises urllib3 errors and BadInput (too large)."""
         policy = self.policy
         started = time.time()
-        self.requests += 1
         request_headers = {**self._headers, **headers}
         response = self._pool.request(
             "GET",
@@ -303,7 +300,6 @@ class PoliteFetcher:
                     return exchanges, None, f"timeout: no data for {policy.timeout:g} s"
                 except (http_errors.ProtocolError, http_errors.SSLError, http_errors.HTTPError) as error:
                     if attempt < policy.retries and isinstance(error, http_errors.ProtocolError):
-                        self.retries += 1
                         state.next_start = max(
                             state.next_start, time.monotonic() + backoff_seconds(policy, attempt, None)
                         )
@@ -323,7 +319,6 @@ class PoliteFetcher:
                         exchange,
                         f"HTTP {exchange.status}: Retry-After {wait:.0f} s exceeds the {policy.max_retry_after:g} s limit",
                     )
-                self.retries += 1
                 state.next_start = max(state.next_start, time.monotonic() + wait)
         last = exchanges[-1]
         return exchanges, last, f"HTTP {last.status} {last.reason}".strip() + f" after {policy.retries} retries"
