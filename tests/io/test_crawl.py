@@ -162,7 +162,6 @@ def test_periodic_polls_use_conditional_get_and_fetch_each_page_once(network, tm
             ),
         )
     polls = t.asked("/rss.xml")
-    assert len(polls) >= 2  # PeriodicImpulse: a poll every 2 s for 5 s
+    assert 2 <= len(polls) <= 3  # PeriodicImpulse: a tick every 2 s for 5 s (a late tick is not lost)
     assert [p.headers.get("if-none-match") for p in polls[1:]] == ['"rss-v1"'] * (len(polls) - 1)  # all 304
     assert len(t.asked("/news/school-meals.html")) == 1
-    assert polls[1].arrived - polls[0].arrived >= 1.5
