@@ -1,10 +1,12 @@
 """Throughput with --feeds: does fetching starve the rest of the job?
 
     python -m benchmarks.feeds [--pages 400] [--hosts 200] [--latency_ms 200] [--repeats 2] [--workers 2]
+    python -m benchmarks.feeds --fetch_only [--hosts 200] [--latency_ms 200] [--repeats 3]
 
 1. Builds --pages varied copies of the extraction benchmark's 181 real news pages
    (``benchmarks.throughput.build_corpus``: each copy its own canonical URL and first
-   sentence, so no copy is a duplicate).
+   sentence; a few pages whose unique sentence does not reach the extracted body are
+   body duplicates of each other).
 2. Starts a local web site in its own process (``--serve``): --hosts hosts, each its own
    port on 127.0.0.1, every response held back --latency_ms; host h serves
    /robots.txt (allow all), /feed.xml (RSS listing its pages) and the pages n with
@@ -17,6 +19,8 @@
    many articles and duplicates.
 4. Prints articles/s of each and the feeds/disk ratio (median over repeats; the issue's
    bar is >= 0.9) and writes benchmarks/results/feeds.json.
+5. ``--fetch_only`` times the fetching alone in this process (one poll, every page, one
+   thread per host, no Beam): pages/s, added to the results file as "fetch_only".
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Set
 
 import fastavro
@@ -120,6 +125,32 @@ def article_ids(directory: pathlib.Path, field: str = "id") -> Set[str]:
     return ids
 
 
+def fetch_only(feeds_file: pathlib.Path, min_interval: float, hosts_in_parallel: int) -> Dict[str, float]:
+    """The fetching alone, in this process, as the job does it: one poll of every feed,
+    then every page, one thread per host (no Beam, no cleanup)."""
+    from transforms.io.crawl import poll_feeds
+    from transforms.io.feeds import queue_pages
+    from transforms.io.fetch import FetchPolicy, PoliteFetcher
+
+    fetcher = PoliteFetcher(FetchPolicy(min_interval=min_interval, hosts_in_parallel=hosts_in_parallel))
+    urls = feeds_file.read_text().split()
+    started = time.monotonic()
+    poll = poll_feeds(fetcher, urls)
+    polled = time.monotonic() - started
+    queues, _ = queue_pages(poll.items)
+    with ThreadPoolExecutor(hosts_in_parallel) as pool:
+        results = [r for rs in pool.map(lambda q: [fetcher.fetch(p.url) for p in q.pages], queues) for r in rs]
+    seconds = time.monotonic() - started
+    return {
+        "feeds": len(urls),
+        "poll_seconds": polled,
+        "pages": len(results),
+        "pages_fetched": sum(1 for r in results if r.content is not None),
+        "seconds": seconds,
+        "pages_per_s": len(results) / seconds,
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=400)
@@ -132,6 +163,9 @@ def main() -> int:
     parser.add_argument("--data", type=pathlib.Path, default=DEFAULT_DATA)
     parser.add_argument("--workdir", type=pathlib.Path, default=pathlib.Path(tempfile.gettempdir()) / "newsfeed-bench")
     parser.add_argument("--results", type=pathlib.Path, default=RESULTS / "feeds.json")
+    parser.add_argument(
+        "--fetch_only", action="store_true", help="time the fetching alone (no job) and add it to --results"
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=pathlib.Path, help=argparse.SUPPRESS)
     parser.add_argument("--ports_file", type=pathlib.Path, help=argparse.SUPPRESS)
@@ -145,6 +179,25 @@ def main() -> int:
     corpus = build_corpus(args.data, args.pages, args.workdir / f"corpus-{args.pages}")
     budget = args.repeats * 2 * 600.0
     site, ports = start_site(corpus, args.hosts, args.latency_ms, args.workdir, budget)
+    if args.fetch_only:
+        try:
+            feeds_file = args.workdir / "feeds.txt"
+            feeds_file.write_text("".join(f"http://127.0.0.1:{port}/feed.xml\n" for port in ports))
+            timings = [fetch_only(feeds_file, args.min_interval, args.hosts_in_parallel) for _ in range(args.repeats)]
+        finally:
+            stop_group(site)
+        report = json.loads(args.results.read_text()) if args.results.exists() else {}
+        report["fetch_only"] = {
+            "hosts": args.hosts,
+            "latency_ms": args.latency_ms,
+            "min_interval_s": args.min_interval,
+            "hosts_in_parallel": args.hosts_in_parallel,
+            "pages_per_s_median": statistics.median(t["pages_per_s"] for t in timings),
+            "runs": timings,
+        }
+        args.results.write_text(json.dumps(report, indent=2) + "\n")
+        print(f"fetching alone: {report['fetch_only']['pages_per_s_median']:.1f} pages/s (median of {args.repeats})")
+        return 0
     runs: Dict[str, List[Dict]] = {"disk": [], "feeds": []}
     try:
         feeds_file = args.workdir / "feeds.txt"
