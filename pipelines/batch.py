@@ -24,6 +24,7 @@ from apache_beam.options.pipeline_options import (
     StandardOptions,
 )
 
+from pipelines.feeds import FeedOptions, add_fetched, flatten_sources
 from transforms.clean.boilerplate import (
     DEFAULT_MIN_ARTICLES,
     LearnBoilerplate,
@@ -92,7 +93,13 @@ class BatchOptions(PipelineOptions):
 
 def build_pipeline(pipeline: beam.Pipeline, options: BatchOptions) -> None:
     """Wires the stages; shared with benchmarks and tests."""
-    read = pipeline | "ReadNewsFeeds" >> ReadNewsFeeds(options.input, directory=options.output)
+    # --input files and/or the pages of --feeds (pipelines/feeds.py)
+    inputs = (
+        [pipeline | "ReadNewsFeeds" >> ReadNewsFeeds(options.input, directory=options.output)] if options.input else []
+    )
+    documents, read_rejected = [i["documents"] for i in inputs], [i["rejected"] for i in inputs]
+    add_fetched(pipeline, options, options.output, documents, read_rejected)
+    read = flatten_sources(documents, read_rejected)
     cleaned = read["documents"] | "CleanArticles" >> CleanArticles()
     # corpus-wide decisions, taken on small keys while the articles wait on disk
     duplicates = cleaned["articles"] | "FindDuplicates" >> FindDuplicates(options.output)
@@ -157,7 +164,8 @@ def reconcile(counters: Dict[str, Dict[str, int]]) -> Dict[str, int]:
     "in" counts candidate articles: every unit a reader rejected, plus every
     article the cleanup stage found (a dump holds several).
     """
-    read_rejected = counters.get("read", {}).get("rejected", 0)
+    # a feed, page or feed item the fetch stage could not use is one candidate, as an unreadable file is
+    read_rejected = counters.get("read", {}).get("rejected", 0) + counters.get("fetch", {}).get("rejected", 0)
     candidates = counters.get("cleanup", {}).get("candidates", 0)
     written = counters.get("write", {})
     # an article the entity or event stage failed on is written all the same: its dead letter
@@ -173,7 +181,7 @@ def reconcile(counters: Dict[str, Dict[str, int]]) -> Dict[str, int]:
 
 
 def format_summary(counters: Dict[str, Dict[str, int]], seconds: float) -> str:
-    order = ["read", "cleanup", "dedup", "boilerplate", "language", "segment", "write"]
+    order = ["fetch", "read", "cleanup", "dedup", "boilerplate", "language", "segment", "write"]
     stages = order + sorted(set(counters) - set(order))
     lines = ["stage        counter                          value"]
     for stage in stages:
@@ -232,10 +240,11 @@ def run(argv: Optional[Sequence[str]] = None, save_main_session: bool = True):
     options = PipelineOptions(argv)
     options.view_as(SetupOptions).save_main_session = save_main_session
     batch = options.view_as(BatchOptions)
-    missing = [flag for flag, value in (("--input", batch.input), ("--output", batch.output)) if not value]
+    has_input = batch.input or options.view_as(FeedOptions).feeds
+    missing = [flag for flag, value in (("--input or --feeds", has_input), ("--output", batch.output)) if not value]
     if missing:
         raise SystemExit(
-            f"usage: python -m pipelines.batch --input GLOB [--input GLOB …] --output DIR "
+            f"usage: python -m pipelines.batch --input GLOB [--input GLOB …] [--feeds FILE] --output DIR "
             f"[--format avro|jsonl] [Beam options]\nmissing: {', '.join(missing)}"
         )
     if batch.num_shards < 1:

@@ -6,6 +6,9 @@
     # the same, bounded: list the directory once, process, stop (tests, backfills)
     python -m pipelines.stream --input_dir feeds/ --state_dir state/ --output out-stream --once
 
+    # RSS/Atom/JSON feeds and news sitemaps, polled every 10 minutes, each page fetched once
+    python -m pipelines.stream --feeds feeds.txt --poll_minutes 10 --output out-stream
+
     # a Kafka topic of JSON article records; events and aggregates also to Kafka
     python -m pipelines.stream --kafka_bootstrap localhost:9092 --kafka_topic articles \\
         --kafka_events_topic events --kafka_aggregates_topic aggregates --output out-stream \\
@@ -56,6 +59,7 @@ from apache_beam.options.pipeline_options import (
 from apache_beam.transforms import window as windows
 
 from pipelines.batch import BatchOptions, _rows_opaque_to_java_runners, collect_counters
+from pipelines.feeds import FeedOptions, add_fetched
 from transforms.clean.cleanup import CleanArticles
 from transforms.entities.tagger import TagEntities
 from transforms.events.extract import ExtractEvents
@@ -307,6 +311,17 @@ def build_pipeline(pipeline: beam.Pipeline, options: StreamOptions) -> Dict[str,
         from_kafka = read_kafka(pipeline, options) | "KafkaRecords" >> KafkaToDocuments(options.kafka_topic)
         documents.append(from_kafka["documents"])
         rejected.append(from_kafka["rejected"])
+    # the pages of --feeds, polled every --poll_minutes (pipelines/feeds.py)
+    add_fetched(
+        pipeline,
+        options,
+        output_dir(options),
+        documents,
+        rejected,
+        state_dir=state_dir_of(options),
+        poll=not options.once,
+        stop_after_seconds=options.stop_after_minutes * 60 if options.stop_after_minutes else None,
+    )
     all_documents = documents[0] if len(documents) == 1 else documents | "AllFeeds" >> beam.Flatten()
     all_rejected = rejected[0] if len(rejected) == 1 else rejected | "AllFeedRejects" >> beam.Flatten()
     outputs = build_middle(all_documents, all_rejected, options)
@@ -321,10 +336,12 @@ def state_dir_of(options: StreamOptions) -> str:
 def reconcile(counters: Dict[str, Dict[str, int]]) -> Dict[str, int]:
     """in = out + rejected + duplicates over articles (too-late articles are in "out":
     they still grow event clusters; only the windowed counts drop them)."""
+    # a feed, page or feed item the fetch stage could not use counts as an unreadable file does
+    read_rejected = counters.get("read", {}).get("rejected", 0) + counters.get("fetch", {}).get("rejected", 0)
     return {
-        "in": counters.get("read", {}).get("rejected", 0) + counters.get("cleanup", {}).get("candidates", 0),
+        "in": read_rejected + counters.get("cleanup", {}).get("candidates", 0),
         "out": counters.get("stream", {}).get("unique_articles", 0),
-        "rejected": counters.get("read", {}).get("rejected", 0) + counters.get("cleanup", {}).get("rejected", 0),
+        "rejected": read_rejected + counters.get("cleanup", {}).get("rejected", 0),
         "duplicates": counters.get("dedup", {}).get("duplicates", 0),
         "too_late": counters.get("stream", {}).get("too_late", 0),
         # written articles whose entity or event stage failed: a dead letter each, counted apart
@@ -356,8 +373,8 @@ def check(options: StreamOptions) -> None:
     problems = []
     if not output_dir(options):
         problems.append("--output is required")
-    if not options.input_dir and not options.kafka_topic:
-        problems.append("give --input_dir and/or --kafka_topic")
+    if not options.input_dir and not options.kafka_topic and not options.view_as(FeedOptions).feeds:
+        problems.append("give --input_dir, --kafka_topic and/or --feeds")
     if options.kafka_topic and not options.kafka_bootstrap:
         problems.append("--kafka_topic needs --kafka_bootstrap")
     if (options.kafka_events_topic or options.kafka_aggregates_topic) and not options.kafka_bootstrap:
@@ -369,7 +386,8 @@ def check(options: StreamOptions) -> None:
     if problems:
         raise SystemExit(
             "usage: python -m pipelines.stream (--input_dir DIR [--state_dir DIR] [--once] | "
-            "--kafka_bootstrap HOST:PORT --kafka_topic T) --output DIR [options]\n" + "\n".join(problems)
+            "--kafka_bootstrap HOST:PORT --kafka_topic T | --feeds FILE [--poll_minutes N]) --output DIR [options]\n"
+            + "\n".join(problems)
         )
 
 

@@ -27,6 +27,7 @@ from transforms.io.decoding import (
     charset_from_content_type,
     decode_bytes,
 )
+from transforms.io.feeds import FEED_ITEMS_HEADER, documents_from_header
 from transforms.records import (
     DUMP,
     HTML,
@@ -243,8 +244,10 @@ def _warc_items(path: str, stream: BinaryIO, max_bytes: int, skip: int) -> Itera
             )
             continue
         if isinstance(outcome, RawDocument):
-            # WARC-Date is the crawl time, not the publication date: published stays None.
-            yield outcome._replace(origin=origin)
+            # WARC-Date is the crawl time, not the publication date: published stays None,
+            # unless the feed fetcher archived the page with its feed items (origin, title, date)
+            feed_items = record.rec_headers.get_header(FEED_ITEMS_HEADER)
+            yield from documents_from_header(outcome._replace(origin=origin), feed_items)
         else:
             yield rejected(origin, STAGE, outcome, record.rec_headers.to_str())
     # warcio ends quietly on a record cut inside its headers: bytes it read
