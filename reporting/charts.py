@@ -107,7 +107,7 @@ def place_labels(
     for (place, lat, lon), count in sorted(totals.items(), key=lambda item: (-item[1], item[0])):
         if len(labels) == n:
             break
-        if all(abs(lat - l["lat"]) > span / 2 or abs(lon - l["lon"]) > span for l in labels):
+        if all(abs(lat - done["lat"]) > span / 2 or abs(lon - done["lon"]) > span for done in labels):
             labels.append({"label": f"{place} ({count})", "lat": lat, "lon": lon})
     return labels
 

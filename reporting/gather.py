@@ -29,7 +29,9 @@ def find_summary(run: RunOutput, explicit: Optional[Path] = None) -> Optional[Pa
         return default
     runs = run.root / RUNS_DIR
     if runs.is_dir():
-        candidates = sorted(p for p in runs.rglob("*.json") if not run.partitions or any(d in p.name for d in run.partitions))
+        candidates = sorted(
+            p for p in runs.rglob("*.json") if not run.partitions or any(d in p.name for d in run.partitions)
+        )
         for path in reversed(candidates):
             if "counters" in _load_json(path):
                 return path

@@ -72,7 +72,7 @@ def data_files(directory: Path) -> List[Path]:
 
 def partitions_of(root: Path) -> List[str]:
     """Run dates that have a ``dt=`` directory under any record kind, sorted."""
-    dates = set()
+    dates: set = set()
     for kind in KINDS:
         kind_dir = root / kind
         if kind_dir.is_dir():

@@ -51,7 +51,7 @@ def vega_bundle() -> str:
     """Vega, Vega-Lite and vega-embed in one script (sets window.vegaEmbed)."""
     import vl_convert
 
-    return vl_convert.javascript_bundle(vl_version=VEGA_LITE_VERSION)
+    return vl_convert.javascript_bundle(None, vl_version=VEGA_LITE_VERSION)  # type: ignore[arg-type]  # None: the default snippet
 
 
 def library_versions() -> str:
@@ -273,9 +273,7 @@ def _events_section(content: ReportContent) -> str:
         )
     note = f"{_n(len(rows))} events"
     if content.events_total > len(rows):
-        note = (
-            f"The {_n(len(rows))} most reported of {_n(content.events_total)} events (cap {_n(EVENT_ROW_CAP)})"
-        )
+        note = f"The {_n(len(rows))} most reported of {_n(content.events_total)} events (cap {_n(EVENT_ROW_CAP)})"
     note += f", newest first; under each, the sentences that report it (at most {MENTIONS_PER_EVENT}), cut from the article by their character offsets."
     options = lambda values: "".join(f'<option value="{escape(v)}">{escape(v)}</option>' for v in values)  # noqa: E731
     return (
@@ -301,7 +299,9 @@ def _reconciliation_html(health: Health, layout: str) -> str:
     counters = health.reconciliation.from_counters
     lines = []
     if counters is not None:
-        verdict = '<span class="ok">OK</span>' if health.reconciliation.balanced else '<span class="bad">MISMATCH</span>'
+        verdict = (
+            '<span class="ok">OK</span>' if health.reconciliation.balanced else '<span class="bad">MISMATCH</span>'
+        )
         lines.append(
             f"<p id='reconciliation'>From the run's counters: in = out + rejected + duplicates: "
             f"<b>{_n(counters.get('in', 0))} = {_n(counters.get('out', 0))} + {_n(counters.get('rejected', 0))} + "
@@ -352,7 +352,9 @@ def _health_section(content: ReportContent) -> str:
         else "<p>No dead letters.</p>"
     )
     sources_note = (
-        f" (top {len(health.sources)} of {_n(health.source_count)})" if health.source_count > len(health.sources) else ""
+        f" (top {len(health.sources)} of {_n(health.source_count)})"
+        if health.source_count > len(health.sources)
+        else ""
     )
     counters = ""
     if health.counters:
@@ -391,7 +393,9 @@ _RESOURCE_ATTRIBUTE = re.compile(
     r"<(?:script|img|link|iframe|source|audio|video|embed|object|track|input)\b[^>]*?\b(?:src|href|srcset|data|poster)\s*=\s*[\"']?\s*(?:https?:)?//",
     re.IGNORECASE,
 )
-_CSS_URL = re.compile(r"(?:url\(\s*[\"']?\s*(?:https?:)?//|@import\s+[\"']?(?:url\()?\s*[\"']?(?:https?:)?//)", re.IGNORECASE)
+_CSS_URL = re.compile(
+    r"(?:url\(\s*[\"']?\s*(?:https?:)?//|@import\s+[\"']?(?:url\()?\s*[\"']?(?:https?:)?//)", re.IGNORECASE
+)
 
 
 def external_references(html: str) -> List[str]:

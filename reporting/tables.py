@@ -35,7 +35,7 @@ def family_of(event: Record) -> str:
 
 @lru_cache(maxsize=512)
 def country_name(code: str) -> str:
-    """"Iraq" for "IQ" (ISO 3166 alpha-2, pycountry); the code itself when unknown."""
+    """ "Iraq" for "IQ" (ISO 3166 alpha-2, pycountry); the code itself when unknown."""
     import pycountry  # the gazetteer's dependency already
 
     country = pycountry.countries.get(alpha_2=code.upper()) if len(code) == 2 else None
@@ -119,7 +119,9 @@ def map_points(events: Iterable[Record], cap: int = MAP_POINT_CAP) -> MapPoints:
                     "family": group["family"],
                     "events": group["events"],
                     "articles": group["articles"],
-                    "types": ", ".join(f"{t} ×{c}" for t, c in sorted(group["types"].items(), key=lambda i: (-i[1], i[0]))[:4]),
+                    "types": ", ".join(
+                        f"{t} ×{c}" for t, c in sorted(group["types"].items(), key=lambda i: (-i[1], i[0]))[:4]
+                    ),
                     "first": days[0] if days else "",
                     "last": days[-1] if days else "",
                     "lat": lat,

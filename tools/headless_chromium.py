@@ -106,9 +106,11 @@ def visit(
     height: int = 900,
     timeout: float = 60.0,
     chromium: Optional[str] = None,
+    full_page: bool = False,
 ) -> PageVisit:
     """Load ``html`` offline; ``probes`` are JavaScript expressions evaluated once the
-    page has rendered (their JSON-able values come back in ``values``)."""
+    page has rendered (their JSON-able values come back in ``values``). The screenshot
+    is the first ``height`` pixels of the page, or all of it with ``full_page``."""
     binary = chromium or find_chromium()
     if binary is None:
         raise FileNotFoundError("no chromium on PATH (Debian: apt-get install chromium)")
@@ -153,7 +155,7 @@ def visit(
         os.close(from_browser_w)
         devtools = _DevTools(process, to_browser_w, from_browser_r)
         try:
-            return _drive(devtools, url, probes or {}, screenshot, width, height, timeout)
+            return _drive(devtools, url, probes or {}, screenshot, width, height, timeout, full_page)
         finally:
             devtools.close()
             process.terminate()
@@ -172,6 +174,7 @@ def _drive(
     width: int,
     height: int,
     timeout: float,
+    full_page: bool,
 ) -> PageVisit:
     target = devtools.call("Target.createTarget", {"url": "about:blank"})["targetId"]
     session = devtools.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
@@ -200,13 +203,14 @@ def _drive(
     render_ms = _evaluate(devtools, session, "window.reportRenderMs || null")
     values = {name: _evaluate(devtools, session, expression) for name, expression in probes.items()}
     if screenshot is not None:
-        full_height = int(_evaluate(devtools, session, "document.documentElement.scrollHeight") or height)
+        page_height = int(_evaluate(devtools, session, "document.documentElement.scrollHeight") or height)
+        shot_height = min(page_height, 16000) if full_page else height
         shot = devtools.call(
             "Page.captureScreenshot",
             {
                 "format": "png",
                 "captureBeyondViewport": True,
-                "clip": {"x": 0, "y": 0, "width": width, "height": min(full_height, 16000), "scale": 1},
+                "clip": {"x": 0, "y": 0, "width": width, "height": shot_height, "scale": 1},
             },
             session=session,
         )
@@ -241,8 +245,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--screenshot", type=Path)
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=900)
+    parser.add_argument(
+        "--full_page", action="store_true", help="screenshot the whole page, not the first --height pixels"
+    )
     args = parser.parse_args(argv)
-    page = visit(args.html, screenshot=args.screenshot, width=args.width, height=args.height)
+    page = visit(args.html, screenshot=args.screenshot, width=args.width, height=args.height, full_page=args.full_page)
     print(
         json.dumps(
             {
