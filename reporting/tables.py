@@ -77,7 +77,7 @@ def map_points(events: Iterable[Record], cap: int = MAP_POINT_CAP) -> MapPoints:
         lat, lon = event.get("lat"), event.get("lon")
         if lat is None or lon is None or not (math.isfinite(lat) and math.isfinite(lon)):
             continue
-        key = (event.get("place") or "", round(float(lat), 4), round(float(lon), 4), family_of(event))
+        key = (event.get("place") or "", round(float(lat), 5), round(float(lon), 5), family_of(event))
         group = groups.get(key)
         if group is None:
             group = groups[key] = {
