@@ -190,7 +190,10 @@ class RunClock:
 
 
 def clock_text(seconds: float) -> str:
+    """m:ss, h:mm:ss, or days and hours beyond two days (an old backlog's event-time lag)."""
     seconds = max(int(seconds), 0)
+    if seconds >= 2 * 86400:
+        return f"{seconds // 86400:,}d {seconds % 86400 // 3600}h"
     hours, rest = divmod(seconds, 3600)
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 

@@ -167,7 +167,11 @@ def timeline_spec(timeline: Timeline, families: Sequence[str]) -> Dict[str, Any]
         alt.Chart(alt.Data(values=timeline.by_family))
         .mark_bar(color="#7a7a7a")
         .encode(
-            x=alt.X("utcyearmonthdate(day):T", title="all days (drag to choose the window shown above)"),
+            x=alt.X(
+                "utcyearmonthdate(day):T",
+                title="all days (drag to choose the window shown above)",
+                axis=alt.Axis(format="%b %Y", labelOverlap=True),
+            ),
             y=alt.Y("sum(events):Q", title=None, axis=alt.Axis(tickCount=2)),
         )
         .add_params(focus)

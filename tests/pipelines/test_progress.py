@@ -64,6 +64,10 @@ def test_stream_line_per_minute_and_event_time_lag():
     assert re.search(r"event-time lag 2:0[56]$", line)
 
 
+def test_clock_text():
+    assert [progress.clock_text(s) for s in (5, 65, 3725, 3 * 86400 + 7200)] == ["0:05", "1:05", "1:02:05", "3d 2h"]
+
+
 def test_live_counters_add_finished_and_in_flight_bundles():
     live = progress.LiveCounters()
 
