@@ -6,7 +6,8 @@
 For each output: builds the report (``pipelines.report``, timed), then opens it
 ``--repeats`` times in headless Chromium with the network off
 (``tools.headless_chromium``) and takes the page's own clock: navigation start → every
-chart drawn (``window.reportRenderMs``). Prints and stores the medians
+chart drawn (``window.reportRenderMs``), and navigation start → page and libraries parsed,
+charts not yet drawn (``window.reportParsedMs``). Prints and stores the medians
 (benchmarks/results/report-open.json, or --results).
 
 ``--synthetic N`` writes an output with N events spread over 2,000 real cities
@@ -86,7 +87,8 @@ def synthetic_output(directory: Path, events: int, articles: int, seed: int = 7)
                 "fatalities": None,
                 "confidence": round(rng.random(), 2),
                 "mentions": [
-                    {"article_id": f"a{a:06d}", "sentence_index": 2, "start": 84 * 2, "end": 84 * 3 - 1} for a in reports
+                    {"article_id": f"a{a:06d}", "sentence_index": 2, "start": 84 * 2, "end": 84 * 3 - 1}
+                    for a in reports
                 ],
                 "num_articles": len(reports),
                 "num_sources": len(set(reports)),
@@ -116,16 +118,30 @@ def measure(output: Path, repeats: int) -> Dict[str, Any]:
     build_seconds = time.monotonic() - started
     opens = []
     for _ in range(repeats):
-        page = visit(html, probes={"rows": "document.querySelectorAll('#events-table tbody tr.event').length"})
+        page = visit(
+            html,
+            probes={
+                "rows": "document.querySelectorAll('#events-table tbody tr.event').length",
+                "parsed_ms": "window.reportParsedMs",
+            },
+        )
         if page.rendered != "yes" or page.external_requests():
             raise SystemExit(f"{html}: rendered={page.rendered!r}, requests={page.external_requests()}")
-        opens.append({"render_ms": page.render_ms, "load_seconds": page.load_seconds, "rows": page.values["rows"]})
+        opens.append(
+            {
+                "render_ms": page.render_ms,
+                "parsed_ms": page.values["parsed_ms"],
+                "load_seconds": page.load_seconds,
+                "rows": page.values["rows"],
+            }
+        )
     return {
         "output": str(output),
         "html_mb": round(html.stat().st_size / 1e6, 2),
         "build_seconds": round(build_seconds, 2),
         "render_ms_median": round(statistics.median(o["render_ms"] for o in opens), 1),
         "render_ms": [round(o["render_ms"], 1) for o in opens],
+        "parsed_ms_median": round(statistics.median(o["parsed_ms"] for o in opens), 1),
         "load_seconds_median": round(statistics.median(o["load_seconds"] for o in opens), 3),
         "table_rows": opens[0]["rows"],
     }

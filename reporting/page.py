@@ -97,6 +97,37 @@ blockquote{margin:4px 0 8px 0;padding:2px 8px;border-left:3px solid #c9c4b8;back
 .chart{background:#fff;border:1px solid #e4e4e4;padding:6px;overflow-x:auto}
 """
 
+SENTENCES_SCRIPT = """
+(function(){
+  var data = JSON.parse(document.getElementById('event-sentences').textContent);
+  function add(parent, tag, text, cls){
+    var el = document.createElement(tag); if (text) el.textContent = text; if (cls) el.className = cls;
+    parent.appendChild(el); return el;
+  }
+  // fills an event's <details> with its sentences the first time it opens
+  window.reportFillSentences = function(details){
+    if (details.dataset.filled) return;
+    details.dataset.filled = 'yes';
+    var entry = data.events[Number(details.dataset.event)], list = add(details, 'ol');
+    entry[0].forEach(function(s){
+      var article = data.articles[s[0]] || ['', '', '', ''], item = add(list, 'li');
+      add(item, 'span', article[0] || '(article not in this output)');
+      if (article[1]) add(item, 'span', ' (' + article[1] + (article[2] ? ', ' + article[2] : '') + ')', 'note');
+      var where = add(item, 'div', 'article ' + s[0] + ', sentence ' + s[1] + ', characters ' + s[2] + '–' + s[3], 'note');
+      if (article[3]) {
+        where.appendChild(document.createTextNode(' · '));
+        var a = add(where, 'a', article[3]); a.href = article[3]; a.rel = 'noreferrer';
+      }
+      if (s[4]) add(item, 'blockquote', s[4]);
+    });
+    if (entry[1]) add(list, 'li', '… and ' + entry[1] + ' more', 'note');
+  };
+  document.getElementById('events-table').addEventListener('toggle', function(event){
+    if (event.target.open) window.reportFillSentences(event.target);
+  }, true);
+})();
+"""
+
 FILTER_SCRIPT = """
 (function(){
   var rows = Array.prototype.slice.call(document.querySelectorAll('#events-table tbody tr.event'));
@@ -117,6 +148,7 @@ FILTER_SCRIPT = """
 
 RENDER_SCRIPT = """
 (function(){
+  window.reportParsedMs = performance.now();  // page and libraries parsed; charts next
   var specs = [['map', 'spec-map'], ['timeline', 'spec-timeline']], jobs = [];
   specs.forEach(function(s){
     var el = document.getElementById(s[1]);
@@ -153,9 +185,11 @@ def render(content: ReportContent) -> str:
         parts.append(_json_script("spec-map", content.map_spec))
     if content.timeline_spec is not None:
         parts.append(_json_script("spec-timeline", content.timeline_spec))
+    parts.append(_json_script("event-sentences", sentence_data(content.events)))
     parts += [
         f"<script>{vega_bundle()}</script>",
         f"<script>{RENDER_SCRIPT}</script>",
+        f"<script>{SENTENCES_SCRIPT}</script>",
         f"<script>{FILTER_SCRIPT}</script>",
         "</body></html>",
     ]
@@ -241,18 +275,19 @@ def _entities_section(tables: Sequence[EntityTable]) -> str:
     return f'<section id="entities-section"><h2>Top entities</h2><div class="grid3">{"".join(blocks)}</div></section>'
 
 
-def _sentence_html(row: EventRow) -> str:
-    items = []
-    for link in row.sentences:
-        where = f"article {link.article_id}, sentence {link.sentence_index}, characters {link.start}–{link.end}"
-        head = escape(link.title or "(article not in this output)")
-        if link.source:
-            head += f" <span class='note'>({escape(link.source)}{', ' + escape(link.published[:10]) if link.published else ''})</span>"
-        url = f' · <a href="{escape(link.url)}" rel="noreferrer">{escape(link.url)}</a>' if link.url else ""
-        quote = f"<blockquote>{escape(link.text)}</blockquote>" if link.text else ""
-        items.append(f"<li>{head}<div class='note'>{escape(where)}{url}</div>{quote}</li>")
-    more = f"<li class='note'>… and {row.more_sentences} more</li>" if row.more_sentences else ""
-    return f"<details><summary>{len(row.sentences) + row.more_sentences} sentences</summary><ol>{''.join(items)}{more}</ol></details>"
+def sentence_data(rows: Sequence[EventRow]) -> Dict[str, Any]:
+    """The sentences behind each table row, as compact JSON the page expands on demand
+    (as HTML, 2,000 events' sentences made a page slow to open): each article once
+    (title, source, day, URL), each sentence as [article, index, start, end, text]."""
+    articles: Dict[str, List[str]] = {}
+    events = []
+    for row in rows:
+        links = []
+        for link in row.sentences:
+            articles.setdefault(link.article_id, [link.title, link.source, link.published[:10], link.url])
+            links.append([link.article_id, link.sentence_index, link.start, link.end, link.text])
+        events.append([links, row.more_sentences])
+    return {"articles": articles, "events": events}
 
 
 def _events_section(content: ReportContent) -> str:
@@ -260,7 +295,7 @@ def _events_section(content: ReportContent) -> str:
     families = sorted({r.family for r in rows})
     countries = sorted({r.country for r in rows if r.country})
     body = []
-    for r in rows:
+    for n, r in enumerate(rows):
         search = " ".join([r.day, r.family, r.type, r.place, r.country, r.target, *r.actors, r.id]).lower()
         fatalities = "" if r.fatalities is None else str(r.fatalities)
         body.append(
@@ -269,12 +304,16 @@ def _events_section(content: ReportContent) -> str:
             f'<div class="aliases">{escape(r.type)}</div></td><td>{escape(r.place)}</td><td>{escape(r.country)}</td>'
             f"<td>{escape(', '.join(r.actors))}</td><td>{escape(r.target)}</td>"
             f'<td class="num">{fatalities}</td><td class="num">{r.articles}</td><td class="num">{r.sources}</td>'
-            f'<td class="num">{r.confidence:.2f}</td><td>{_sentence_html(r)}</td></tr>'
+            f'<td class="num">{r.confidence:.2f}</td><td><details data-event="{n}"><summary>'
+            f"{len(r.sentences) + r.more_sentences} sentences</summary></details></td></tr>"
         )
     note = f"{_n(len(rows))} events"
     if content.events_total > len(rows):
         note = f"The {_n(len(rows))} most reported of {_n(content.events_total)} events (cap {_n(EVENT_ROW_CAP)})"
-    note += f", newest first; under each, the sentences that report it (at most {MENTIONS_PER_EVENT}), cut from the article by their character offsets."
+    note += (
+        f", newest first; open “sentences” for the sentences that report one (at most {MENTIONS_PER_EVENT}), "
+        "cut from the article by their character offsets."
+    )
     options = lambda values: "".join(f'<option value="{escape(v)}">{escape(v)}</option>' for v in values)  # noqa: E731
     return (
         f'<section id="events-section"><h2>Events</h2><p class="note">{escape(note)}</p>'

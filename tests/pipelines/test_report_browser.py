@@ -6,6 +6,7 @@ Chromium comes from `make chromium` (scripts/install_chromium.sh); without it th
 skips, or fails under CI.
 """
 
+import statistics
 import struct
 from pathlib import Path
 
@@ -32,6 +33,11 @@ PROBES = {
     "places": "Array.from(document.querySelectorAll('table.entities[data-label=LOC] tbody b')).map(b => b.textContent)",
     "rejected_rows": "document.querySelectorAll('#rejected-table tbody tr').length",
     "reconciliation": "document.getElementById('reconciliation').textContent",
+    # the first row's sentences, expanded as a reader would
+    "first_sentences": (
+        "(() => { const d = document.querySelector('#events-table details'); d.open = true;"
+        " window.reportFillSentences(d); return Array.from(d.querySelectorAll('blockquote')).map(b => b.textContent); })()"
+    ),
     "filtered": (
         "(() => { const box = document.getElementById('filter-text'); box.value = 'najaf';"
         " box.dispatchEvent(new Event('input')); const n = document.getElementById('events-shown').textContent;"
@@ -67,7 +73,10 @@ def test_sample_report_renders_offline_in_chromium(sample_report, tmp_path):
     assert page.rendered == "yes", page.console_errors
     assert page.external_requests() == [] and page.requests == [page.url]
     assert page.console_errors == []
-    assert page.render_ms is not None and page.render_ms < 2000
+    # the issue's bar: opens in under 2 s (median of three opens: one slow start on a busy
+    # machine is noise, three are not)
+    reopened = [visit(sample_report / "report.html").render_ms for _ in range(2)]
+    assert statistics.median([page.render_ms, *reopened]) < 2000, [page.render_ms, *reopened]
 
     run = locate(sample_report)
     events = list(read_records(run.files["events"]))
@@ -86,6 +95,11 @@ def test_sample_report_renders_offline_in_chromium(sample_report, tmp_path):
     assert "Baghdad" in values["places"][:5]
     assert values["rejected_rows"] == 1
     assert "16 = 14 + 1 + 1" in values["reconciliation"] and "OK" in values["reconciliation"]
+    # the first row: the newest day, most reported, then by id; its sentences cut from its articles
+    first = min(events, key=lambda e: (-int((e["date"] or "0").replace("-", "")), -e["num_articles"], e["id"]))
+    texts = {a["id"]: a["text"] for a in read_records(run.files["articles"])}
+    assert values["first_sentences"] == [texts[m["article_id"]][m["start"] : m["end"]] for m in first["mentions"]]
+    assert len(values["first_sentences"]) > 0
     fields = lambda e: " ".join([e["place"] or "", e["target"] or "", *e["actors"]]).lower()  # noqa: E731
     assert values["filtered"] == sum(1 for e in events if "najaf" in fields(e)) > 0
     width, height = png_size(screenshot)

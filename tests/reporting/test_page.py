@@ -35,13 +35,18 @@ def test_rendered_page_is_self_contained_and_escaped(tmp_path):
     html = page.render(_content(tmp_path, records))
     assert page.external_references(html) == []
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    # two specs, the Vega bundle, rendering, the table filter; none with a src
-    assert len(re.findall(r"^<script", html, re.M)) == 5 and not re.search(r"<script[^>]*\bsrc=", html)
+    # two specs, the sentences, the Vega bundle, rendering, sentences on demand, the table filter; no src
+    assert len(re.findall(r"^<script", html, re.M)) == 7 and not re.search(r"<script[^>]*\bsrc=", html)
     spec = json.loads(re.search(r'<script type="application/json" id="spec-map">(.*?)</script>', html, re.S).group(1))
     assert spec["projection"]["type"] == "equalEarth"
-    # the source URL is a link; the quoted sentence comes from the article by its offsets
-    assert '<a href="https://presstv.example/a1" rel="noreferrer">' in html
-    assert "<blockquote>Une bombe a visé un convoi à Bagdad lundi.</blockquote>" in html
+    # each row's sentences, cut from the article by their offsets, travel as JSON the page expands
+    sentences = json.loads(re.search(r'id="event-sentences">(.*?)</script>', html, re.S).group(1))
+    assert sentences["articles"]["a2"] == ["Titre a2", "almanar.example", "2020-09-15", "https://almanar.example/a2"]
+    rows = re.findall(r'<tr class="event".*?data-event="(\d+)"', html, re.S)
+    assert rows == [str(n) for n in range(len(sentences["events"]))] == ["0", "1", "2", "3"]
+    # newest first: e3 (18 Sep), e2, then on 14 Sep e1 (two articles) before e9 (one)
+    quote = "Une bombe a visé un convoi à Bagdad lundi."
+    assert sentences["events"][2] == [[["a1", 0, 0, 42, quote], ["a2", 0, 0, 42, quote]], 0]
 
 
 def test_page_says_what_it_capped(tmp_path, monkeypatch):
