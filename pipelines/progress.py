@@ -213,9 +213,13 @@ def batch_line(counters: Counters, elapsed: float, clock: RunClock) -> str:
     parts.append(f"{files:,}/{total:,} files" if total else f"{files:,} files")
     parts += [f"{documents:,} documents read", f"{cleaned:,} articles cleaned", f"{tagged:,} tagged"]
     parts.append(f"{events:,} events" if events else f"{reports:,} event reports")
-    if elapsed > 0:
-        parts.append(f"{documents / elapsed:.1f} documents/s")
     eta = batch_eta(files, total, cleaned - duplicates, tagged, elapsed, clock)
+    tagging_since = clock.first_seen("tagged", tagged, clock.started + elapsed)
+    if tagging_since is not None and clock.started + elapsed > tagging_since:
+        # the rate of the stage at work: reading's is over once the tagger runs
+        parts.append(f"{tagged / (clock.started + elapsed - tagging_since):.1f} tagged/s")
+    elif elapsed > 0:
+        parts.append(f"{documents / elapsed:.1f} documents/s")
     if eta is not None:
         parts.append(f"ETA {eta}")
     return "progress: " + " · ".join(parts)

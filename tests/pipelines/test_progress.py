@@ -32,7 +32,7 @@ def test_batch_eta_follows_the_tagger_once_it_runs():
     counters["entities"] = {"articles": 20}
     clock.first_seen("tagged", 20, clock.started + 60.0)  # the tagger started at 1:00
     line = progress.batch_line(counters, 100.0, clock)  # 20 tagged in 40 s: 80 to go at 0.5/s
-    assert line.endswith("ETA 2:40 (tagging)")
+    assert line.endswith("· 0.5 tagged/s · ETA 2:40 (tagging)")
     counters["events"] = {"reports": 9, "events": 4}
     assert "· 4 events ·" in progress.batch_line(counters, 100.0, clock)
 
