@@ -73,6 +73,10 @@ def _n(value: int) -> str:
     return f"{value:,}"
 
 
+def _count(value: int, noun: str) -> str:
+    return f"{value:,} {noun}{'' if value == 1 else 's'}"
+
+
 STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:0;color:#1d1d1f;background:#fafaf8}
 header,section{max-width:1180px;margin:0 auto;padding:12px 24px}
@@ -305,7 +309,7 @@ def _events_section(content: ReportContent) -> str:
             f"<td>{escape(', '.join(r.actors))}</td><td>{escape(r.target)}</td>"
             f'<td class="num">{fatalities}</td><td class="num">{r.articles}</td><td class="num">{r.sources}</td>'
             f'<td class="num">{r.confidence:.2f}</td><td><details data-event="{n}"><summary>'
-            f"{len(r.sentences) + r.more_sentences} sentences</summary></details></td></tr>"
+            f"{_count(len(r.sentences) + r.more_sentences, 'sentence')}</summary></details></td></tr>"
         )
     note = f"{_n(len(rows))} events"
     if content.events_total > len(rows):
