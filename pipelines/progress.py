@@ -213,7 +213,9 @@ def batch_line(counters: Counters, elapsed: float, clock: RunClock) -> str:
     parts.append(f"{files:,}/{total:,} files" if total else f"{files:,} files")
     parts += [f"{documents:,} documents read", f"{cleaned:,} articles cleaned", f"{tagged:,} tagged"]
     parts.append(f"{events:,} events" if events else f"{reports:,} event reports")
-    eta = batch_eta(files, total, cleaned - duplicates, tagged, elapsed, clock)
+    # articles in a language without a model pass the tagger untouched: done all the same
+    skipped = sum(v for k, v in counters.get("entities", {}).items() if k.startswith("no_model_"))
+    eta = batch_eta(files, total, cleaned - duplicates, tagged + skipped, elapsed, clock)
     tagging_since = clock.first_seen("tagged", tagged, clock.started + elapsed)
     if tagging_since is not None and clock.started + elapsed > tagging_since:
         # the rate of the stage at work: reading's is over once the tagger runs

@@ -33,6 +33,8 @@ def test_batch_eta_follows_the_tagger_once_it_runs():
     clock.first_seen("tagged", 20, clock.started + 60.0)  # the tagger started at 1:00
     line = progress.batch_line(counters, 100.0, clock)  # 20 tagged in 40 s: 80 to go at 0.5/s
     assert line.endswith("· 0.5 tagged/s · ETA 2:40 (tagging)")
+    counters["entities"]["no_model_it"] = 60  # passed through untagged: 80 done in 40 s, 20 left
+    assert "ETA 0:10 (tagging)" in progress.batch_line(counters, 100.0, clock)
     counters["events"] = {"reports": 9, "events": 4}
     assert "· 4 events ·" in progress.batch_line(counters, 100.0, clock)
 
