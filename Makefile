@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FORMAT ?= avro
 
-.PHONY: install run test test-fast lint format runners bench-extraction bench-throughput bench-whole bench-stage-costs bench-ner bench-events bench-events-nested train-event-types clean
+.PHONY: install run report report-screenshot chromium test test-fast lint format runners bench-extraction bench-throughput bench-whole bench-stage-costs bench-ner bench-events bench-events-nested train-event-types clean
 
 $(STAMP): requirements.txt requirements-dev.txt setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -20,11 +20,24 @@ $(STAMP): requirements.txt requirements-dev.txt setup.py
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m pipelines.batch --input 'sample/seed/*.txt' --input 'sample/html/*.htm*' --input 'sample/feeds/*.jsonl' --output out --format $(FORMAT)
+	$(BIN)/python -m pipelines.batch --input 'sample/seed/*.txt' --input 'sample/html/*.htm*' --input 'sample/feeds/*.jsonl' --output out --format $(FORMAT) --summary_json out/summary.json
+
+# after `make run`: one self-contained HTML page over out/ (map, timelines, entities, events, run health)
+report: $(STAMP)
+	$(BIN)/python -m pipelines.report out --html out/report.html
+
+# docs/report.png: the sample report in headless Chromium, network off (needs `make chromium`)
+report-screenshot: report chromium
+	$(BIN)/python -m tools.headless_chromium out/report.html --screenshot docs/report.png --height 1560
+
+# Debian's chromium for the browser test (apt-get as root; says what to do elsewhere)
+chromium:
+	bash scripts/install_chromium.sh
 
 # the suite includes the runner and Kafka tests (markers prism, flink, kafka): their binaries,
-# jars and distributions are fetched first by the project's own scripts (cached in .cache/)
-test: $(STAMP) runners
+# jars and distributions are fetched first by the project's own scripts (cached in .cache/);
+# and the report's browser test (marker browser): Debian's chromium, installed by `make chromium`
+test: $(STAMP) runners chromium
 	$(BIN)/python -m pytest
 
 # no Prism, Flink or Kafka: unit tests and DirectRunner pipelines only
@@ -34,7 +47,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	$(BIN)/mypy pipelines transforms
+	$(BIN)/mypy pipelines transforms reporting
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -20,7 +20,14 @@ setuptools.setup(
     version="0.1.0",
     description="News-feed processor on Apache Beam: clean articles, sentences, languages",
     python_requires=">=3.11",
-    packages=setuptools.find_packages(include=["pipelines", "pipelines.*", "transforms", "transforms.*", "schemas"]),
-    package_data={"schemas": ["*.avsc"], "transforms.entities": ["data/*"], "transforms.events": ["data/*"]},
+    packages=setuptools.find_packages(
+        include=["pipelines", "pipelines.*", "transforms", "transforms.*", "reporting", "reporting.*", "schemas"]
+    ),
+    package_data={
+        "schemas": ["*.avsc"],
+        "transforms.entities": ["data/*"],
+        "transforms.events": ["data/*"],
+        "reporting": ["data/*"],
+    },
     install_requires=REQUIREMENTS,
 )

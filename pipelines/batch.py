@@ -24,7 +24,9 @@ from apache_beam.options.pipeline_options import (
     StandardOptions,
 )
 
+from pipelines import progress
 from pipelines.feeds import FeedOptions, add_fetched, flatten_sources
+from pipelines.summary import write_summary_json
 from transforms.clean.boilerplate import (
     DEFAULT_MIN_ARTICLES,
     LearnBoilerplate,
@@ -254,11 +256,15 @@ def run(argv: Optional[Sequence[str]] = None, save_main_session: bool = True):
     _rows_opaque_to_java_runners(options)
     pipeline = beam.Pipeline(options=options)
     build_pipeline(pipeline, batch)
-    result = pipeline.run()
-    result.wait_until_finish()
+    # progress lines on stderr while it runs (a terminal only, not with --quiet)
+    result = progress.run_pipeline(
+        pipeline, options, progress.batch_line, total_inputs=progress.count_input_files(batch.input)
+    )
     remove_spill(batch.output)
     counters = collect_counters(result)
-    print(format_summary(counters, time.monotonic() - started))
+    seconds = time.monotonic() - started
+    print(format_summary(counters, seconds))
+    write_summary_json(options, "batch", counters, reconcile(counters), seconds)
     return result, counters
 
 

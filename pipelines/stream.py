@@ -58,8 +58,10 @@ from apache_beam.options.pipeline_options import (
 )
 from apache_beam.transforms import window as windows
 
+from pipelines import progress
 from pipelines.batch import BatchOptions, _rows_opaque_to_java_runners, collect_counters
 from pipelines.feeds import FeedOptions, add_fetched
+from pipelines.summary import write_summary_json
 from transforms.clean.cleanup import CleanArticles
 from transforms.entities.tagger import TagEntities
 from transforms.events.extract import ExtractEvents
@@ -412,12 +414,13 @@ def run(argv: Optional[Sequence[str]] = None, save_main_session: bool = True):
     _rows_opaque_to_java_runners(options)  # Flink/portable: the Java runner must not decode our rows
     pipeline = beam.Pipeline(options=options)
     build_pipeline(pipeline, stream)
-    result = pipeline.run()
-    result.wait_until_finish()
+    result = progress.run_pipeline(pipeline, options, progress.stream_line, every=progress.STREAM_SECONDS)
     if stream.once and stream.input_dir:
         commit_pending(state_dir_of(stream))
     counters = collect_counters(result)
-    print(format_summary(counters, time.monotonic() - started))
+    seconds = time.monotonic() - started
+    print(format_summary(counters, seconds))
+    write_summary_json(options, "stream", counters, reconcile(counters), seconds)
     return result, counters
 
 
