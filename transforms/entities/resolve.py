@@ -214,15 +214,15 @@ class ResolvedMention(NamedTuple):
 
 
 def place_canonical(canonical: Canonical, place: Optional[Place]) -> Canonical:
-    """The entity of a geocoded city: the GeoNames city actually chosen in context
-    ("Washington" in a British article is the English town, not DC)."""
-    if (
-        place is not None
-        and place.precision == "city"
-        and place.geonames_id
-        and canonical.entity_id.startswith("geonames:")
-    ):
+    """The entity of a geocoded city or subdivision: the place actually chosen in context
+    ("Washington" in a British article is the English town, not DC; "Punjab" in an
+    Indian one is the Indian state)."""
+    if place is None or not canonical.entity_id.startswith(("geonames:", "iso3166-2:")):
+        return canonical
+    if place.precision == "city" and place.geonames_id:
         return Canonical(f"geonames:{place.geonames_id}", place.name, "LOC")
+    if place.precision == "admin1" and place.code:
+        return Canonical(f"iso3166-2:{place.code}", place.name, "LOC")
     return canonical
 
 
