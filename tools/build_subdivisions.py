@@ -51,7 +51,7 @@ TYPE_WORDS = frozenset(
     governorate province provincia provincie region regione region oblast oblast' oblasti state estado
     etat land county district department departement prefecture municipality canton republic respublika
     kraj krai okrug autonomous sheng zizhiqu shi division voivodeship wojewodztwo emirate
-    territory capital federal of the de du la le
+    territory capital federal city shi of the de du la le
     """.split()
 )
 
@@ -146,7 +146,8 @@ def other_names(text: Optional[str]) -> List[str]:
     found = []
     for part in (text or "").split(", "):
         m = re.match(r"^(.*) \((eng|fra)\)$", part.strip())
-        if m and _LATIN.match(m.group(1)):
+        # not a code in capitals ("ALA" for Almaty)
+        if m and _LATIN.match(m.group(1)) and not (m.group(1).isupper() and len(m.group(1)) <= 4):
             found.append(m.group(1).strip())
     return found
 
@@ -212,9 +213,18 @@ def name_keys(name: str) -> Set[str]:
 
 
 def similarity(a: Set[str], b: Set[str]) -> float:
+    """1 for a shared key; 0.9 when one key's words all start the other's ("Centre" and
+    "Centre-Val de Loire"); else the best character similarity of two keys."""
     if a & b:
         return 1.0
-    return max(difflib.SequenceMatcher(None, x, y, autojunk=False).ratio() for x in a for y in b)
+    best = 0.0
+    for x in a:
+        for y in b:
+            short, long = sorted((x.split(), y.split()), key=len)
+            if len(short) < len(long) and long[: len(short)] == short and len(" ".join(short)) >= 4:
+                best = max(best, 0.9)
+            best = max(best, difflib.SequenceMatcher(None, x, y, autojunk=False).ratio())
+    return best
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -237,7 +247,7 @@ def nearest_admin1(point: Tuple[float, float], cities: Sequence[City], k: int = 
 NAME_MIN_SIMILARITY = 0.9
 
 
-SPATIAL_MIN_SIMILARITY = 0.6
+SPATIAL_MIN_SIMILARITY = 0.7
 
 
 def match_country(
@@ -376,7 +386,7 @@ def build() -> Tuple[List[Dict[str, str]], Dict[str, object]]:
             # iso3166-2's other names hold nicknames too ("Albion", "City of Peace"): index those that
             # look like a name the other sources give ("Nineveh" for "Nīnawá", "Saladin" for "Şalāḩ ad Dīn")
             keys = set().union(*(name_keys(n) for n in names))
-            names = _unique(names + [n for n in sub.others if similarity(name_keys(n), keys) >= 0.5])
+            names = _unique(names + [n for n in sub.others if similarity(name_keys(n), keys) >= 0.6])
             alone, headed = split_names(names, common)
             display = _display_name(
                 sub, admin1.get(admin1_codes[0]) if sub.code in matched else None, english_names.get(sub.code, [])
@@ -431,14 +441,16 @@ def build() -> Tuple[List[Dict[str, str]], Dict[str, object]]:
 
 
 def _display_name(sub: Subdivision, geonames_name: Optional[str], english_other: List[str]) -> str:
-    """English where a source has it: pycountry's English locale, else GeoNames' admin1 name, else
+    """GeoNames' admin1 name (its English display name), else pycountry's English locale, else
     iso3166-2's first English name, else the ISO name."""
+    if geonames_name:
+        return geonames_name
     english = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["en"])
     iso = pycountry.subdivisions.get(code=sub.code).name
     translated = english.gettext(iso)
     if translated != iso:
         return iso_names(translated)[0]
-    return geonames_name or (english_other[0] if english_other else sub.names[0])
+    return english_other[0] if english_other else sub.names[0]
 
 
 COLUMNS = ("code", "country", "admin1", "name", "type", "names", "head_names", "match")

