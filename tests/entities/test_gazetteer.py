@@ -344,7 +344,7 @@ def test_choose_place_rule():
     tiny = city("D", "GB", 1_000, gid=4)
     assert choose_place([big, tiny], ("GB",)) == big  # 500 times smaller: context gives way
     assert choose_place([big, curated], ("IQ",)) == curated  # curated places never give way
-    province = region("Najaf", "IQ", 2_000_000, "IQ.17", largest_city=5)
+    province = region("Najaf", "IQ", 2_000_000, "IQ.17", namesakes=(5,))
     namesake = city("An Najaf", "IQ", 300_000, gid=5, admin1="IQ.17")
     village = city("Najaf", "IQ", 3_000, gid=6, admin1="IQ.17")
     abroad = city("Najaf", "US", 400_000, gid=7, admin1="US.TX")

@@ -240,7 +240,7 @@ class Place(NamedTuple):
     is_capital: bool = False  # the country's capital (GeoNames ``capital``)
     country_name: str = ""  # English (GeoNames) name of ``country``
     code: Optional[str] = None  # ISO 3166-2 code of a subdivision ("IQ-AN"), else None
-    largest_city: Optional[int] = None  # GeoNames id of a subdivision's most populous city
+    namesakes: Tuple[int, ...] = ()  # GeoNames ids of the cities a subdivision is named after (_namesakes)
 
 
 class Canonical(NamedTuple):
@@ -481,6 +481,8 @@ class Gazetteer:
             if not cities:
                 continue
             lat, lon = self._weighted_centre(cities)
+            alone = [n for n in row["names"].split("|") if n]
+            headed = [n for n in row["head_names"].split("|") if n]
             country = row["country"]
             number = len(self._subdivisions)
             self._subdivisions.append(
@@ -497,11 +499,9 @@ class Gazetteer:
                     False,
                     self._country_names.get(country, ""),
                     row["code"],
-                    self._city_ids[max(cities, key=lambda i: (self._city_population[i], -i))],
+                    self._namesakes(cities, [row["name"]] + alone),
                 )
             )
-            alone = [n for n in row["names"].split("|") if n]
-            headed = [n for n in row["head_names"].split("|") if n]
             for names, table in ((alone, index), (alone + headed, head_index)):
                 for key in surface_keys(names):
                     bare = strip_arabic_article(key) if key[:2] in _ARTICLE_HEADS else None
@@ -510,6 +510,19 @@ class Gazetteer:
                             table[k].append(number)
         self._subdivision_index = {key: tuple(numbers) for key, numbers in index.items()}
         self._subdivision_head_index = {key: tuple(numbers) for key, numbers in head_index.items()}
+
+    def _namesakes(self, cities: Sequence[int], names: Sequence[str]) -> Tuple[int, ...]:
+        """The GeoNames ids of the cities a subdivision is named after: its largest city, or those
+        with ``SUBDIVISION_CITY_MIN_SHARE`` of its population, whose name is one of the
+        subdivision's (``_eponymous``: "Baghdad"; "Damascus" for "Dimashq|Damas|Damascus"; "Basrah"
+        and "Al Başrah al Qadīmah" for "Al Başrah|Basra"; not Salvador for "Bahia", nor the small
+        town of Sinaloa de Leyva for "Sinaloa")."""
+        total = sum(self._city_population[i] for i in cities)
+        largest = max(cities, key=lambda i: (self._city_population[i], -i))
+        big = [i for i in cities if i == largest or self._city_population[i] >= SUBDIVISION_CITY_MIN_SHARE * total]
+        return tuple(
+            sorted(self._city_ids[i] for i in big if any(_eponymous(self._city_names[i], name) for name in names))
+        )
 
     def _weighted_centre(self, cities: Sequence[int]) -> Tuple[float, float]:
         """Population-weighted mean position of the cities, on the sphere (safe across 180°)."""
@@ -771,14 +784,12 @@ def _ranker(candidates: Sequence[Place], key: Optional[str] = None):
     def beats_regions(city: Place) -> bool:
         if best is None:
             return True  # no subdivision in play: cities rank by population alone
-        large = city.population >= SUBDIVISION_CITY_MIN_SHARE * best.population
-        if _eponymous(city.name, best.name) and (
-            city.geonames_id == best.largest_city
-            or (large and (city.country, city.admin1) == (best.country, best.admin1))
-            or (city.is_capital and city.population >= SUBDIVISION_CITY_MIN_POPULATION)
-        ):
+        if city.geonames_id in best.namesakes:
+            return True
+        if city.is_capital and city.population >= SUBDIVISION_CITY_MIN_POPULATION and _eponymous(city.name, best.name):
             return True
         # a city named so (not by an alternate name) and not dwarfed by the subdivision
+        large = city.population >= SUBDIVISION_CITY_MIN_SHARE * best.population
         return large and key is not None and surface_key(city.name) == key
 
     def rank(place: Place) -> Tuple[int, int, int, str]:
