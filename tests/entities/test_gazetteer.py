@@ -320,18 +320,9 @@ def test_choose_place_rule():
     def city(name, country, population, curated=False, gid=1, admin1=None):
         return Place(gid, name, 0.0, 0.0, country, admin1, "city", population, curated)
 
-    def region(name, country, population, admin1, largest_city=None):
+    def region(name, country, population, admin1, namesakes=()):
         return Place(
-            None,
-            name,
-            0.0,
-            0.0,
-            country,
-            admin1,
-            "admin1",
-            population,
-            code=f"{country}-{name}",
-            largest_city=largest_city,
+            None, name, 0.0, 0.0, country, admin1, "admin1", population, code=f"{country}-{name}", namesakes=namesakes
         )
 
     big, small, curated = city("A", "US", 500_000, gid=1), city("B", "GB", 60_000, gid=2), city("C", "IQ", 0, True, 3)

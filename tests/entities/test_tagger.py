@@ -127,7 +127,6 @@ SEED_PEOPLE = ["Kenneth McKenzie", "Donald Trump", "Maria Zakharova", "Qassem So
 # gone (issue 12, point 7; docs/gazetteer.md).
 SEED_PLACES = {
     "Bagdad": (33.34, 44.40),
-    "Nadjaf": (32.03, 44.35),
     "Hilla": (32.48, 44.42),
     "Anbar": (33.64, 42.88),  # the governorate: the population-weighted centre of its towns
 }

@@ -520,8 +520,13 @@ class Gazetteer:
         total = sum(self._city_population[i] for i in cities)
         largest = max(cities, key=lambda i: (self._city_population[i], -i))
         big = [i for i in cities if i == largest or self._city_population[i] >= SUBDIVISION_CITY_MIN_SHARE * total]
+        keys = surface_keys(list(names))
         return tuple(
-            sorted(self._city_ids[i] for i in big if any(_eponymous(self._city_names[i], name) for name in names))
+            sorted(
+                self._city_ids[i]
+                for i, city in zip(big, surface_keys([self._city_names[i] for i in big]))
+                if any(_eponymous_keys(city, key) for key in keys)
+            )
         )
 
     def _weighted_centre(self, cities: Sequence[int]) -> Tuple[float, float]:
@@ -765,13 +770,17 @@ def _compatible(entry_label: str, label: str) -> bool:
 def _eponymous(city: str, region: str) -> bool:
     """Whether a subdivision is named after a city: "Baghdad" and "Baghdad", "An Najaf" and
     "Najaf", "New York" and "New York City", "Basra" and "Basrah"; not "Bahia" and "Salvador"."""
-    a, b = surface_key(city), surface_key(region)
+    return _eponymous_keys(surface_key(city), surface_key(region))
+
+
+def _eponymous_keys(a: str, b: str) -> bool:
     a, b = strip_arabic_article(a) or a, strip_arabic_article(b) or b
     if not a or not b:
         return False
     if a == b or a.startswith(b + " ") or b.startswith(a + " "):
         return True
-    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.8
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return matcher.real_quick_ratio() >= 0.8 and matcher.quick_ratio() >= 0.8 and matcher.ratio() >= 0.8
 
 
 def _ranker(candidates: Sequence[Place], key: Optional[str] = None):
