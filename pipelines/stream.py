@@ -55,7 +55,7 @@ from apache_beam.options.pipeline_options import (
 )
 from apache_beam.transforms import window as windows
 
-from pipelines.batch import BatchOptions, _rows_opaque_to_java_runners, collect_counters
+from pipelines.batch import BatchOptions, collect_counters
 from transforms.clean.cleanup import CleanArticles
 from transforms.entities.tagger import TagEntities
 from transforms.events.extract import ExtractEvents
@@ -188,7 +188,7 @@ def read_kafka(pipeline: beam.Pipeline, options: StreamOptions):
 def write_kafka(records, topic: str, bootstrap: str, label: str, key):
     """JSON records to a topic through ``kafka_io.WriteJsonToKafka`` (at-least-once)."""
     kafka_io = kafka_io_module()
-    from transforms.io.sinks import to_plain
+    from transforms.io.shards import to_plain
 
     return (
         records
@@ -391,7 +391,6 @@ def run(argv: Optional[Sequence[str]] = None, save_main_session: bool = True):
     if stream.once and stream.input_dir:
         clear_pending(state_dir_of(stream))  # files of an earlier run that failed are read again
     started = time.monotonic()
-    _rows_opaque_to_java_runners(options)  # Flink/portable: the Java runner must not decode our rows
     pipeline = beam.Pipeline(options=options)
     build_pipeline(pipeline, stream)
     result = pipeline.run()
