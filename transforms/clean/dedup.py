@@ -8,8 +8,6 @@ deterministic). A feed
 reusing one record id for two articles is caught too (rule "id").
 """
 
-from __future__ import annotations
-
 import hashlib
 import re
 import unicodedata
