@@ -67,7 +67,14 @@ OFF = "none"
 
 # runners that keep shuffled data in the launcher's memory (the DirectRunner's FnApiRunner
 # and BundleBasedDirectRunner; None is Beam's default, the DirectRunner)
-IN_MEMORY_RUNNERS = (None, "DirectRunner", "BundleBasedDirectRunner", "SwitchingDirectRunner")
+IN_MEMORY_RUNNERS = (
+    None,
+    "DirectRunner",
+    "SwitchingDirectRunner",
+    "FnApiRunner",
+    "BundleBasedDirectRunner",
+    "TestDirectRunner",
+)
 
 
 def runner_name(runner: Any) -> Optional[str]:
