@@ -115,7 +115,7 @@ flink-setup:
 
 # the batch job on an embedded Flink mini-cluster (inside the job-server JVM) -> out/flink-local
 flink-run-local: $(STAMP) flink-setup
-	$(BIN)/python -m pipelines.batch $(SAMPLE_INPUTS) --output out/flink-local --format $(FORMAT) $(FLINK_OPTS) --flink_master '[local]'
+	$(BIN)/python -m pipelines.batch $(SAMPLE_INPUTS) --output out/flink-local --format $(FORMAT) $(FLINK_OPTS) --flink_master '[local]' --flink_conf_dir deploy/flink/conf
 
 # JobManager + TaskManager (2 slots) on 127.0.0.1:$(FLINK_REST_PORT)
 flink-cluster-start: flink-setup

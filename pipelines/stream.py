@@ -59,7 +59,7 @@ from apache_beam.options.pipeline_options import (
 from apache_beam.transforms import window as windows
 
 from pipelines import progress
-from pipelines.batch import BatchOptions, _rows_opaque_to_java_runners, collect_counters
+from pipelines.batch import BatchOptions, collect_counters
 from pipelines.feeds import FeedOptions, add_fetched
 from pipelines.summary import write_summary_json
 from transforms.clean.cleanup import CleanArticles
@@ -194,7 +194,7 @@ def read_kafka(pipeline: beam.Pipeline, options: StreamOptions):
 def write_kafka(records, topic: str, bootstrap: str, label: str, key):
     """JSON records to a topic through ``kafka_io.WriteJsonToKafka`` (at-least-once)."""
     kafka_io = kafka_io_module()
-    from transforms.io.sinks import to_plain
+    from transforms.io.shards import to_plain
 
     return (
         records
@@ -411,7 +411,6 @@ def run(argv: Optional[Sequence[str]] = None, save_main_session: bool = True):
     if stream.once and stream.input_dir:
         clear_pending(state_dir_of(stream))  # files of an earlier run that failed are read again
     started = time.monotonic()
-    _rows_opaque_to_java_runners(options)  # Flink/portable: the Java runner must not decode our rows
     pipeline = beam.Pipeline(options=options)
     build_pipeline(pipeline, stream)
     result = progress.run_pipeline(pipeline, options, progress.stream_line, every=progress.STREAM_SECONDS)

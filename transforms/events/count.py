@@ -8,8 +8,10 @@ import datetime as dt
 from typing import Iterable, Iterator, List, Optional, Tuple
 
 import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
 
 from transforms.events.records import Aggregate, Event
+from transforms.io.sinks import publish, remove_temporaries
 
 DEFAULT_WINDOW_DAYS = 1
 
@@ -112,11 +114,10 @@ class WriteAggregatesCsv(beam.PTransform):
         output = self.output
 
         def write(rows: List[Aggregate]) -> str:
-            from apache_beam.io.filesystems import FileSystems
-
             path = FileSystems.join(output, "aggregates.csv")
-            with FileSystems.create(path) as handle:
-                handle.write(aggregates_csv(rows).encode("utf-8"))
+            data = aggregates_csv(rows).encode("utf-8")
+            publish(path, lambda handle: handle.write(data))  # temporary name, renamed when complete
+            remove_temporaries([path])  # what failed attempts left
             return path
 
         return aggregates | "AllCells" >> beam.combiners.ToList() | "WriteCsv" >> beam.Map(write)

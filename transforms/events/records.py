@@ -2,8 +2,6 @@
 ``Event`` with its ``EventRef`` mentions, and the windowed ``Aggregate`` count.
 """
 
-from __future__ import annotations
-
 from typing import List, NamedTuple, Optional
 
 import apache_beam as beam

@@ -6,11 +6,9 @@ calls ``formats.read_documents`` on each file.
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import uuid
-from typing import Any, Iterator, List, Optional, Sequence, Set, Union
+from typing import Iterator, List, Sequence, Set, Union
 
 import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes, FileMetadata
@@ -19,7 +17,6 @@ from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
 
 from transforms.io.formats import DEFAULT_MAX_BYTES, REJECTED, STAGE, read_documents
-from transforms.io.sinks import TEMP_DIR, read_lines_gz, write_lines_gz
 from transforms.records import RawDocument, Rejected, rejected
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
@@ -42,15 +39,13 @@ LISTING_PATHS = 64  # files per listing: the unit of work one reader takes
 class _ListFiles(beam.DoFn):
     """All patterns at once → listings of at most LISTING_PATHS file paths, sorted,
     each path once (overlapping patterns read a file once); a pattern that matches
-    nothing gives a dead letter. With a directory, each listing is written to a file
-    there and only that file's path is emitted, so the runner's shuffle carries one
-    small element per LISTING_PATHS files, not one per file."""
+    nothing gives a dead letter. The runner's shuffle then carries one small element
+    per LISTING_PATHS files, not one per file."""
 
-    def __init__(self, directory: Optional[str]):
-        self._directory = directory
+    def __init__(self):
         self._rejected = Metrics.counter(STAGE, "rejected")
 
-    def process(self, patterns: List[str]) -> Iterator[Union[str, List[str], TaggedOutput]]:
+    def process(self, patterns: List[str]) -> Iterator[Union[List[str], TaggedOutput]]:
         seen: Set[str] = set()
         for pattern in patterns:
             files = match_files(pattern)
@@ -60,19 +55,7 @@ class _ListFiles(beam.DoFn):
             seen.update(m.path for m in files)
         paths = sorted(seen)
         for start in range(0, len(paths), LISTING_PATHS):
-            listing = paths[start : start + LISTING_PATHS]
-            if self._directory is None:
-                yield listing
-            else:
-                path = FileSystems.join(self._directory, f"{uuid.uuid4().hex}.jsonl.gz")
-                write_lines_gz(path, (json.dumps(p, ensure_ascii=False) for p in listing))
-                yield path
-
-
-def read_listing(path: str) -> Iterator[str]:
-    """The file paths of one listing file."""
-    for line in read_lines_gz(path):
-        yield json.loads(line)
+            yield paths[start : start + LISTING_PATHS]
 
 
 class _ReadFile(beam.DoFn):
@@ -105,21 +88,17 @@ class ReadNewsFeeds(beam.PTransform):
     namespace "read": files, documents, rejected.
 
     The patterns are matched together; the files travel to the readers in
-    listings of LISTING_PATHS paths, written under ``<directory>/_spill/listings/``
-    when a ``directory`` is given (then only the listings' paths cross the
-    runner's shuffle), else as lists of paths.
+    listings of LISTING_PATHS paths.
     """
 
     def __init__(
         self,
         patterns: Union[str, Sequence[str], None] = None,
         max_bytes: int = DEFAULT_MAX_BYTES,
-        directory: Optional[str] = None,
     ):
         super().__init__()
         self._patterns = [patterns] if isinstance(patterns, str) else (list(patterns) if patterns is not None else None)
         self._max_bytes = max_bytes
-        self._listings = FileSystems.join(directory, TEMP_DIR, "listings") if directory else None
 
     def expand(self, pbegin_or_patterns):
         if isinstance(pbegin_or_patterns, beam.pvalue.PBegin):
@@ -134,16 +113,13 @@ class ReadNewsFeeds(beam.PTransform):
             patterns
             | "AllPatterns" >> beam.combiners.ToList().with_output_types(List[str])
             | "Match"
-            >> beam.ParDo(_ListFiles(self._listings))
-            .with_output_types(Any, rejected=Rejected)
+            >> beam.ParDo(_ListFiles())
+            .with_output_types(List[str], rejected=Rejected)
             .with_outputs(REJECTED, main="listings")
         )
         # the shuffle spreads the listings over the workers
         spread = listed.listings | "SpreadListings" >> beam.Reshuffle()
-        if self._listings is None:
-            paths = spread | "Paths" >> beam.FlatMap(lambda listing: listing).with_output_types(str)
-        else:
-            paths = spread | "Paths" >> beam.FlatMap(read_listing).with_output_types(str)
+        paths = spread | "Paths" >> beam.FlatMap(lambda listing: listing).with_output_types(str)
         read = paths | "Read" >> (
             beam.ParDo(_ReadFile(self._max_bytes))
             .with_output_types(RawDocument, rejected=Rejected)
