@@ -266,6 +266,23 @@ def topic_partitions(consumer, topic: str, timeout: float, bootstrap: str) -> Li
         time.sleep(0.5)
 
 
+def committed_offset(consumer, topic: str, partition: int, timeout: float) -> int:
+    """The group's committed offset for the partition (-1: none). Retries while the group
+    coordinator moves or loads (a fresh broker answers NOT_COORDINATOR for a while)."""
+    from confluent_kafka import KafkaError, KafkaException, TopicPartition
+
+    moving = (KafkaError.NOT_COORDINATOR, KafkaError.COORDINATOR_LOAD_IN_PROGRESS, KafkaError.COORDINATOR_NOT_AVAILABLE)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return consumer.committed([TopicPartition(topic, partition)], timeout=timeout)[0].offset
+        except KafkaException as exception:
+            error = exception.args[0]
+            if not (error.retriable() or error.code() in moving) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 class _StartOffsets:
     """Resolves where a partition's read starts: ``start_offsets`` first, then the
     ``start`` policy (earliest, latest, committed or epoch milliseconds)."""
@@ -287,7 +304,7 @@ class _StartOffsets:
         if start == LATEST:
             return high
         if start == COMMITTED:
-            committed = consumer.committed([TopicPartition(topic, partition)], timeout=self._timeout)[0].offset
+            committed = committed_offset(consumer, topic, partition, self._timeout)
             return min(max(committed, low), high) if committed >= 0 else low
         # epoch milliseconds: the first record at or after that time
         found = consumer.offsets_for_times([TopicPartition(topic, partition, int(start))], timeout=self._timeout)
