@@ -180,3 +180,18 @@ def test_a_record_dated_2099_then_current_articles_are_all_counted_on_prism(kafk
         assert consumer.committed([TopicPartition(topic, 0)], timeout=10)[0].offset == 14
     finally:
         consumer.close()
+
+
+def test_records_dropped_by_the_runner_fail_the_run_loudly():
+    from pipelines.stream import dropped_by_the_runner, fail_on_dropped_records
+
+    # the counters of a Flink start that lost the watermark race (one seen here: 30 records, two stateful stages + 1)
+    counters = {
+        "kafka_read": {"records": 30},
+        "org.apache.beam.runners.core.StatefulDoFnRunner": {"StatefulParDoDropped": 61},
+        "stream": {"unique_articles": 0},
+    }
+    assert dropped_by_the_runner(counters) == 61
+    with pytest.raises(SystemExit, match="dropped 61 records at stateful stages"):
+        fail_on_dropped_records(counters)
+    fail_on_dropped_records({"kafka_read": {"records": 30}, "stream": {"unique_articles": 30}})
