@@ -56,9 +56,12 @@ docs/streaming-kafka.md for what was tried. The writer is ``transforms.io.kafka_
   past the reader while it still reads: every stateful stage downstream then drops
   every record (Beam 2.62's portable Flink runner does this on some starts,
   ``StatefulParDoDropped``; apache/beam#19637). The watch raises, so the job fails
-  loudly, and a runner with a restart strategy (Flink) restarts it. A drained
-  unbounded job trips it too: pass ``watch_end_of_time=False`` for jobs that are
-  drained.
+  loudly, and a runner with a restart strategy (Flink) restarts it. It needs its own
+  element to arrive before the end-of-time watermark: in the one dropped Flink start
+  observed with it, that element was dropped too, so ``pipelines.stream`` also fails
+  a run whose counters show ``StatefulParDoDropped`` (docs/streaming-kafka.md). A
+  drained unbounded job trips it too: pass ``watch_end_of_time=False`` for jobs that
+  are drained.
 
 Output: ``KafkaRecord(topic, partition, offset, key, value, timestamp, ingested)``,
 raw bytes, Kafka timestamp and ingestion time in epoch milliseconds.
