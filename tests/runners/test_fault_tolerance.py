@@ -516,11 +516,11 @@ def test_taskmanager_killed_mid_stream_gives_the_uninterrupted_aggregates(kafka_
     final = checkpoint_counts(rest_port, job_id)
     assert final.get("restored", 0) >= 1, final
     seen.update(checkpoints_total=final.get("completed"), flink_run_seconds=round(time.monotonic() - submitted))
-    # nothing dropped in the run that went through (the run would have failed loudly), the watch armed
+    # nothing dropped in the run that went through (it would have failed loudly); the counters of a
+    # restored Flink job are those of the attempt after the restore
     watch_failures = len(end_of_time_failures(rest_port, job_id))
     seen.update(end_of_time_watch_failures=watch_failures, committed_offset=flink_committed(kafka_broker, topic, group))
     assert "StatefulParDoDropped" not in text, text[-4000:]
-    assert counter(text, "kafka_read", "end_of_time_watches") >= 1, text[-4000:]
     # offsets committed to the job's consumer group on checkpoints: a second consumer sees progress
     assert 0 < seen["committed_offset"] <= ARTICLES + 1, seen
 
@@ -552,6 +552,7 @@ def test_taskmanager_killed_mid_stream_gives_the_uninterrupted_aggregates(kafka_
         ref.stdout
     ), ref.stdout
     assert counter(ref.stdout, "kafka_read", "event_time_after_tomorrow") == 1, ref.stdout
+    assert counter(ref.stdout, "kafka_read", "end_of_time_watches") == 1, ref.stdout
     seen["reference_seconds"] = round(time.monotonic() - started)
 
     # 5. final snapshots: every article counted once, the same events under the same ids
