@@ -53,6 +53,7 @@ from typing import Dict, List, Optional, Sequence
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import (
+    FlinkRunnerOptions,
     PipelineOptions,
     PortableOptions,
     PrismRunnerOptions,
@@ -63,6 +64,7 @@ from apache_beam.transforms import window as windows
 
 from pipelines.batch import BatchOptions, _rows_opaque_to_java_runners, collect_counters
 from pipelines.feeds import FeedOptions, add_fetched
+from pipelines.flink_watch import EndOfTimeMonitor, rest_address
 from transforms.clean.cleanup import CleanArticles
 from transforms.entities.tagger import TagEntities
 from transforms.events.extract import ExtractEvents
@@ -214,6 +216,17 @@ def choose_runner(options: PipelineOptions, stream: StreamOptions, prism: Path =
             "processing-time timers): pass --runner=PrismRunner --prism_location=PATH or --runner=FlinkRunner, "
             "or --early_firing_seconds=0"
         )
+
+
+def end_of_time_monitor(options: PipelineOptions, stream: StreamOptions) -> Optional[EndOfTimeMonitor]:
+    """A Kafka stream on a Flink session cluster gets a live check of the start that drops
+    every record (pipelines/flink_watch.py); other runners have the end-of-run check only."""
+    rest = rest_address(options.view_as(FlinkRunnerOptions).flink_master)
+    if not stream.kafka_topic or options.view_as(StandardOptions).runner != "FlinkRunner" or rest is None:
+        return None
+    submitted_ms = int(time.time() * 1000)
+    stop = stream.stop_after_minutes
+    return EndOfTimeMonitor(rest, submitted_ms, submitted_ms + int(stop * 60_000) if stop else 0)
 
 
 def kafka_io_module():
@@ -489,8 +502,20 @@ def run(argv: Optional[Sequence[str]] = None, save_main_session: bool = True):
     _rows_opaque_to_java_runners(options)  # Flink/portable: the Java runner must not decode our rows
     pipeline = beam.Pipeline(options=options)
     build_pipeline(pipeline, stream)
+    monitor = end_of_time_monitor(options, stream)
     result = pipeline.run()
-    result.wait_until_finish()
+    if monitor is not None:
+        monitor.start()
+    try:
+        result.wait_until_finish()
+    except Exception:
+        if monitor is None or monitor.found is None:
+            raise
+    finally:
+        if monitor is not None:
+            monitor.stop()
+    if monitor is not None and monitor.found is not None:
+        raise SystemExit(monitor.found)  # cancelled: it was dropping every record
     if stream.once and stream.input_dir:
         commit_pending(state_dir_of(stream))
     counters = collect_counters(result)

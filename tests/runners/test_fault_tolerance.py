@@ -38,11 +38,13 @@ here): the watermark of a Python splittable DoFn is not tracked reliably
 here) the end-of-time watermark reaches the stages after the reader before the reader's
 watermark hold does, the global window counts as expired, and the stateful stages drop
 every record (``StatefulParDoDropped``). Such a start is detected by the job itself:
-``pipelines.stream`` ends with exit code 1 and a diagnosis naming the dropped records (it
-used to exit 0 with a MISMATCH line). The test asserts that detection for every start
-that dropped records, submits the job again from the start of the topic (as the
-diagnosis says), up to MAX_SUBMISSIONS times, and fails (never xfails) if every start
-dropped. The reader's end-of-time watch (``transforms.io.kafka._WatchEndOfTime``) did not
+while it runs, ``pipelines/flink_watch.py`` sees the end-of-time input watermark of the
+dedup stage on the cluster's REST API and cancels the job; at its end, the
+``StatefulParDoDropped`` counter fails the run. Either way ``pipelines.stream`` exits 1
+with a diagnosis (it used to exit 0 with a MISMATCH line). The test asserts that
+detection for every start that ended early, submits the job again from the start of the
+topic (as the diagnosis says), up to MAX_SUBMISSIONS times, and fails (never xfails) if
+every start dropped. The reader's end-of-time watch (``transforms.io.kafka._WatchEndOfTime``) did not
 fire in the one dropped start observed after it was added (its own element was dropped
 too); ``test_end_of_time_watch_fails_a_flink_job`` forces the condition it does catch.
 
@@ -447,13 +449,15 @@ def test_taskmanager_killed_mid_stream_gives_the_uninterrupted_aggregates(kafka_
             while True:
                 if job.poll() is not None:
                     text = job_log.read_text()
-                    if counter(text, "org.apache.beam.runners.core.StatefulDoFnRunner", "StatefulParDoDropped"):
-                        # the detection: the run failed loudly, with the diagnosis
-                        assert job.returncode != 0, text[-4000:]
-                        assert "the runner dropped" in text and "apache/beam#19637" in text, text[-4000:]
+                    if job.returncode != 0 and "apache/beam#19637" in text:
+                        # the detection: cancelled live (pipelines/flink_watch.py) or failed at its end
+                        # on the StatefulParDoDropped counter, loudly, with the diagnosis
+                        seen.setdefault("detections", []).append(
+                            "live" if "reached the end of time while the Kafka read still runs" in text else "end"
+                        )
                         dropped = True
                         break
-                    pytest.fail(f"job ended before the fault:\n{text[-4000:]}")
+                    pytest.fail(f"job ended before the fault (exit {job.returncode}):\n{text[-4000:]}")
                 assert time.monotonic() - submitted < 300, "no checkpoint and output within 300 s"
                 running = submitted_job(rest_port, earlier)
                 counts = checkpoint_counts(rest_port, running["jid"]) if running else {}
