@@ -195,3 +195,46 @@ def test_records_dropped_by_the_runner_fail_the_run_loudly():
     with pytest.raises(SystemExit, match="dropped 61 records at stateful stages"):
         fail_on_dropped_records(counters)
     fail_on_dropped_records({"kafka_read": {"records": 30}, "stream": {"unique_articles": 30}})
+
+
+@pytest.mark.kafka
+@pytest.mark.slow
+def test_the_stream_on_the_direct_runner_with_early_firings_off(kafka_broker, tmp_path):
+    """The fault-tolerance test's reference run: DirectRunner (FnApiRunner), early firings off,
+    a stop condition. It reconciles and ends (the partition watcher's resumes are paced: the
+    FnApiRunner ignores resume delays, and a tight loop of bundles overflowed Beam's metrics)."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    from pipelines import stream
+    from tests.runners.test_fault_tolerance import make_articles
+
+    topic = f"articles-{uuid.uuid4().hex[:8]}"
+    admin = AdminClient({"bootstrap.servers": kafka_broker})
+    admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(timeout=30)
+    produce_in_order(kafka_broker, topic, make_articles(8))
+    started = time.monotonic()
+    _, counters = stream.run(
+        [
+            "--kafka_bootstrap",
+            kafka_broker,
+            "--kafka_topic",
+            topic,
+            "--kafka_group",
+            f"g-{topic}",
+            "--output",
+            str(tmp_path / "out"),
+            "--format",
+            "jsonl",
+            "--stop_after_minutes",
+            "0.25",
+            "--early_firing_seconds",
+            "0",
+            "--runner=DirectRunner",
+            "--direct_num_workers=1",
+        ],
+        save_main_session=False,
+    )
+    totals = stream.reconcile(counters)
+    assert totals["in"] == totals["out"] == 8 and totals["too_late"] == 0
+    assert counters["kafka_read"]["partitions_discovered"] == 1
+    assert time.monotonic() - started < 240

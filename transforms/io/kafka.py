@@ -128,6 +128,8 @@ COMMITTED = "committed"  # the consumer group's committed offsets, else the earl
 
 DEFAULT_GROUP = "newsfeed-beam-reader"
 
+MAX_PACE_SECONDS = 0.5  # the longest a partition watcher waits in a call (runners that ignore resume delays)
+
 SANE_EARLIEST = Timestamp.of(631152000)  # 1990-01-01T00:00:00Z: older payload times are clock errors
 SANE_AHEAD = Duration.of(24 * 3600)  # a payload time more than a day ahead of the reader's clock is one too
 
@@ -386,11 +388,21 @@ class _WatchPartitions(beam.DoFn):
 
     def setup(self):
         self._consumer = _new_consumer(self._config)
+        self._listed: Dict[str, float] = {}
 
     def teardown(self):
         if self._consumer is not None:
             self._consumer.close()
             self._consumer = None
+
+    def _pace(self, topic: str) -> None:
+        """The FnApiRunner resumes a deferred residual at once, ignoring its delay: without a
+        pause it would list the topic in a tight loop (thousands of bundles a second, whose
+        metrics then overflow Beam's recursive consolidation at the end of the job)."""
+        last = self._listed.get(topic)
+        if last is not None:
+            time.sleep(max(0.0, min(MAX_PACE_SECONDS, last + self._poll - time.monotonic())))
+        self._listed[topic] = time.monotonic()
 
     @beam.DoFn.unbounded_per_element()
     def process(
@@ -400,6 +412,7 @@ class _WatchPartitions(beam.DoFn):
         watermark=beam.DoFn.WatermarkEstimatorParam(ManualWatermarkEstimator.default_provider()),
     ) -> Iterator[KafkaPartition]:
         first_listing = tracker.current_restriction().start == 0
+        self._pace(watch.topic)
         numbers = topic_partitions(self._consumer, watch.topic, self._timeout, self._config["bootstrap.servers"])
         policy = None if first_listing else COMMITTED  # a new partition: from its start, or the group's offset
         for number in range(tracker.current_restriction().start, max(numbers) + 1):
