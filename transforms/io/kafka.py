@@ -35,8 +35,9 @@ docs/streaming-kafka.md for what was tried. The writer is ``transforms.io.kafka_
   value's ``published``, else the Kafka timestamp, else the ingestion time), clamped
   into the sane range [1990-01-01, read time + 1 day] (counters
   ``kafka_read/event_time_before_1990`` and ``event_time_after_tomorrow``).
-* watermark (``ManualWatermarkEstimator``, never moving back): after each record it
-  may move to ``min(event time, ingestion time) - max_out_of_order_seconds``, and
+* watermark (``ManualWatermarkEstimator``, never moving back): after each record whose
+  event time was sane it may move to ``min(event time, ingestion time) -
+  max_out_of_order_seconds`` (a clamped record does not move it at all), and
   while caught up (``advance_when_idle``) to ``now - max_out_of_order_seconds``. The
   ingestion time (``KafkaRecord.ingested``) is the broker's log-append time on
   LogAppendTime topics; on CreateTime topics the producer's timestamp when it lies
@@ -533,8 +534,9 @@ class _ReadPartition(beam.DoFn):
         self._committed[key] = next_offset
         self._commits.inc()
 
-    def _record(self, element: KafkaPartition, message, read_millis: int) -> Tuple[KafkaRecord, Timestamp]:
-        """The record and its event time (clamped into the sane range, counted)."""
+    def _record(self, element: KafkaPartition, message, read_millis: int) -> Tuple[KafkaRecord, Timestamp, bool]:
+        """The record, its event time (clamped into the sane range, counted) and whether that
+        time was sane."""
         kind, millis = message.timestamp()
         millis = millis if millis and millis > 0 else 0
         ingested = ingestion_millis(kind, millis, read_millis)
@@ -547,7 +549,7 @@ class _ReadPartition(beam.DoFn):
         when, verdict = sane_event_time(when, Timestamp(micros=read_millis * 1000))
         if verdict != "ok":
             self._clamped[verdict].inc()
-        return record, when
+        return record, when, verdict == "ok"
 
     def _read(self, element: KafkaPartition, tracker, watermark, finalizer) -> Iterator[TimestampedValue]:
         from confluent_kafka import KafkaError, KafkaException, TopicPartition
@@ -581,13 +583,13 @@ class _ReadPartition(beam.DoFn):
                     if not tracker.try_claim(message.offset()):
                         return  # past a bounded range's stop, or split off by the runner
                     last_offset = message.offset()
-                    record, when = self._record(element, message, read_millis)
+                    record, when, sane = self._record(element, message, read_millis)
                     self._records.inc()
                     emitted += 1
                     yield TimestampedValue(record, when)
-                    self._advance(
-                        watermark, watermark_candidate(when, Timestamp(micros=record.ingested * 1000), self._lag)
-                    )
+                    if sane:  # a clock error says nothing about how far event time has come
+                        ingested = Timestamp(micros=record.ingested * 1000)
+                        self._advance(watermark, watermark_candidate(when, ingested, self._lag))
                 # caught up only on the broker's word (end of partition), never on a slow poll
                 if end_offset >= 0 and not bounded:
                     if self._advance_when_idle:
