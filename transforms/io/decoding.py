@@ -1,5 +1,6 @@
 """Bytes to text: BOM, declared charset (HTTP header, <meta>, XML prolog), UTF-8, cp1252;
-and the sniffing that tells text from binary before any reader runs.
+the sniffing that tells text from binary before any reader runs; and ``printable_text``,
+which makes any decoded string safe to carry (no lone surrogates, no control characters).
 """
 
 from __future__ import annotations
@@ -139,3 +140,40 @@ def binary_reason(data: bytes) -> Optional[str]:
     if text and controls / len(text) > MAX_CONTROL_RATIO:
         return f"binary content ({controls} of {len(text)} sampled characters are control bytes), not text"
     return None
+
+
+# ANSI/VT100 escape sequences (colours, cursor moves, terminal titles): CSI "ESC [ … final",
+# OSC "ESC ] … BEL|ESC \\" and the two-character escapes; removed whole, or "[31m" would stay.
+_ANSI_ESCAPE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]{0,512}(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]"
+)
+
+
+# Vertical tab and form feed break lines (str.splitlines agrees): they become newlines.
+_LINE_BREAKS = re.compile("[\x0b\x0c]")
+
+
+# Every other C0 control but tab/LF/CR, DEL and the C1 controls: no text needs them, and
+# NUL or ESC reaching articles/ breaks terminals, C strings and downstream parsers.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
+# A lone UTF-16 surrogate ("\\ud800" in JSON, a file name that is not UTF-8) cannot be
+# encoded as UTF-8: Beam's coders would fail the whole job on it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+_NEEDS_WORK = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def printable_text(text: str) -> str:
+    """``text`` without control characters or ANSI escapes, lone surrogates as U+FFFD.
+
+    Tab, newline and carriage return stay; vertical tab and form feed become newlines.
+    """
+    if not _NEEDS_WORK.search(text):
+        return text  # the usual case: one scan, no copy
+    text = _ANSI_ESCAPE.sub("", text)
+    text = _LINE_BREAKS.sub("\n", text)
+    text = _UNPRINTABLE.sub("", text)
+    return _SURROGATE.sub("\ufffd", text)
