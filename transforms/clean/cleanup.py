@@ -14,7 +14,7 @@ from typing import Any, Dict, Iterator, List, Optional, Union
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from transforms.clean.dedup import article_id, source_of
+from transforms.clean.dedup import article_id, source_of, usable_url
 from transforms.clean.dump import split_dump
 from transforms.clean.html_extract import extract_page
 from transforms.clean.scrub import paragraphs_from_text, scrub_paragraphs
@@ -60,6 +60,9 @@ def _article(
     iso, note = checked_published(published)
     if note:  # the date is dropped, not the article: counted as published_<note>
         notes.append(f"published_{note}")
+    if url and usable_url(url) is None:  # likewise a URL no parser takes ("http://[::1")
+        notes.append("url_unparseable")
+        url = None
     article = CleanedArticle(
         id=article_id(url, kept, doc.record_id),
         origin=origin,
@@ -86,7 +89,8 @@ def clean_document(
 
     ``removed_rules`` collects the scrub rule of every removed line, ``notes`` a
     ``published_unparseable`` or ``published_out_of_range`` for every article whose
-    given date was dropped to null (see ``dates.checked_published``); both for metrics.
+    given date was dropped to null (see ``dates.checked_published``) and a
+    ``url_unparseable`` for every URL dropped to null; both for metrics.
     """
     removed_rules = [] if removed_rules is None else removed_rules
     notes = [] if notes is None else notes

@@ -149,7 +149,7 @@ _ANSI_ESCAPE = re.compile(
 )
 
 
-# Vertical tab and form feed break lines (str.splitlines agrees): they become newlines.
+# Vertical tab and form feed are whitespace: a space, which never cuts a sentence in two.
 _LINE_BREAKS = re.compile("[\x0b\x0c]")
 
 
@@ -169,11 +169,11 @@ _NEEDS_WORK = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 def printable_text(text: str) -> str:
     """``text`` without control characters or ANSI escapes, lone surrogates as U+FFFD.
 
-    Tab, newline and carriage return stay; vertical tab and form feed become newlines.
+    Tab, newline and carriage return stay; vertical tab and form feed become spaces.
     """
     if not _NEEDS_WORK.search(text):
         return text  # the usual case: one scan, no copy
     text = _ANSI_ESCAPE.sub("", text)
-    text = _LINE_BREAKS.sub("\n", text)
+    text = _LINE_BREAKS.sub(" ", text)
     text = _UNPRINTABLE.sub("", text)
     return _SURROGATE.sub("\ufffd", text)

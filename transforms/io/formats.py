@@ -148,13 +148,26 @@ def document_from_fields(origin: str, record: Mapping[str, Any]) -> RawDocument:
     )
 
 
+_WIDE_BOMS = (  # UTF-32 first: its LE BOM starts with the UTF-16 LE one
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def read_jsonl(
     path: str, stream: BinaryIO, max_bytes: int = DEFAULT_MAX_BYTES, size: Optional[int] = None
 ) -> Iterator[Item]:
     """One RawDocument per JSON line; a bad line → one Rejected, the others go on.
 
-    Streams line by line; a line over ``max_bytes`` is skipped, not held.
+    Streams line by line; a line over ``max_bytes`` is skipped, not held. A file
+    starting with a UTF-16 or UTF-32 byte order mark is read in that encoding.
     """
+    head, stream = _peek(stream, 4)  # no read-ahead buffer: a cut gzip keeps its lines before the cut
+    wide = next((encoding for bom, encoding in _WIDE_BOMS if head.startswith(bom)), None)
+    if wide:  # lines split on b"\n" would cut UTF-16 characters in half: recode to UTF-8
+        stream = codecs.EncodedFile(stream, "utf-8", wide)  # type: ignore[assignment]
     for number, line in enumerate(iter(lambda: stream.readline(max_bytes + 1), b""), start=1):
         origin = f"{path}#{number}"
         if len(line) > max_bytes and not line.endswith(b"\n"):
