@@ -191,9 +191,9 @@ def avro_blocks(path: str, stream: BinaryIO, to_item) -> Iterator[Item]:
             number += 1
             yield to_item(f"{path}#{number}", record)
         if failure:
-            lost = max(frame.count - len(records), 0)
+            unread = max(frame.count - len(records), 0)
             yield rejected(
                 f"{path}@{frame.start}",
                 STAGE,
-                f"corrupt Avro block: {lost} of {frame.count} records unreadable ({failure}); read on at the next block",
+                f"corrupt Avro block: {unread} of {frame.count} records unreadable ({failure}); read on at the next block",
             )

@@ -167,7 +167,7 @@ def read_jsonl(
     head, stream = _peek(stream, 4)  # no read-ahead buffer: a cut gzip keeps its lines before the cut
     wide = next((encoding for bom, encoding in _WIDE_BOMS if head.startswith(bom)), None)
     if wide:  # lines split on b"\n" would cut UTF-16 characters in half: recode to UTF-8
-        stream = codecs.EncodedFile(stream, "utf-8", wide)  # type: ignore[assignment]
+        stream = codecs.EncodedFile(stream, "utf-8", wide)
     for number, line in enumerate(iter(lambda: stream.readline(max_bytes + 1), b""), start=1):
         origin = f"{path}#{number}"
         if len(line) > max_bytes and not line.endswith(b"\n"):
