@@ -410,3 +410,8 @@ def test_truncated_jsonl_gzip_keeps_the_lines_before_the_cut() -> None:
     lines = jsonl_bytes([{"id": f"t{n}", "text": f"Body number {n} of the feed."} for n in range(200)])
     items = read_bytes("feed.jsonl.gz", gzip.compress(lines)[:-200])
     assert len(documents(items)) > 150 and "truncated gzip" in rejects(items)[-1].reason
+
+
+def test_document_from_fields_is_printable_for_callers_without_read_documents() -> None:
+    doc = formats.document_from_fields("kafka:news/0/7", {"text": "met \ud800 on\x00 Monday", "title": "\x1b[1mT"})
+    assert (doc.body, doc.title) == ("met \ufffd on Monday", "T")

@@ -14,7 +14,7 @@ import io
 import json
 import os
 import zlib
-from typing import Any, BinaryIO, Callable, Dict, Iterator, Mapping, Optional, Union
+from typing import Any, BinaryIO, Callable, Dict, Iterator, Mapping, Optional, TypeVar, Union
 
 from transforms.io import warc
 from transforms.io.avro_blocks import avro_blocks
@@ -118,6 +118,7 @@ def document_from_fields(origin: str, record: Mapping[str, Any]) -> RawDocument:
 
     Needs a non-blank ``text`` (→ TEXT) or ``html`` (→ HTML); text wins when both
     are given, as it is the body the feed itself vouches for. Blank strings mean absent.
+    Every text field comes out printable (no controls, no lone surrogates).
     """
     for name in _STRING_FIELDS:
         value = record.get(name)
@@ -135,16 +136,19 @@ def document_from_fields(origin: str, record: Mapping[str, Any]) -> RawDocument:
         raise BadInput("record has empty text/html")
     else:
         raise BadInput("record has no text or html field")
-    return RawDocument(
-        origin=origin,
-        kind=kind,
-        body=body,
-        url=fields["url"],
-        title=fields["title"],
-        published=fields["published"],
-        source=fields["source"],
-        language=fields["language"],
-        record_id=None if record_id is None or str(record_id).strip() == "" else str(record_id),
+    # printable here too: Kafka payloads reach this function without read_documents
+    return printable(
+        RawDocument(
+            origin=origin,
+            kind=kind,
+            body=body,
+            url=fields["url"],
+            title=fields["title"],
+            published=fields["published"],
+            source=fields["source"],
+            language=fields["language"],
+            record_id=None if record_id is None or str(record_id).strip() == "" else str(record_id),
+        )
     )
 
 
@@ -270,7 +274,10 @@ def _peek(fileobj: BinaryIO, size: int) -> tuple:
     return head, io.BufferedReader(_Replay(head, fileobj))
 
 
-def printable(item: Item) -> Item:
+_Record = TypeVar("_Record", RawDocument, Rejected)
+
+
+def printable(item: _Record) -> _Record:
     """The item with every text field made printable: no control characters, ANSI escapes
     or lone surrogates (``decoding.printable_text``), so no coder or sink fails on it."""
     changed = {name: printable_text(value) for name, value in zip(item._fields, item) if isinstance(value, str)}
