@@ -14,7 +14,7 @@ import io
 import json
 import os
 import zlib
-from typing import Any, BinaryIO, Callable, Dict, Iterator, Mapping, Optional, TypeVar, Union
+from typing import Any, BinaryIO, Callable, Dict, Iterator, Mapping, Optional, Union
 
 from transforms.io import warc
 from transforms.io.avro_blocks import avro_blocks
@@ -137,19 +137,18 @@ def document_from_fields(origin: str, record: Mapping[str, Any]) -> RawDocument:
     else:
         raise BadInput("record has no text or html field")
     # printable here too: Kafka payloads reach this function without read_documents
-    return printable(
-        RawDocument(
-            origin=origin,
-            kind=kind,
-            body=body,
-            url=fields["url"],
-            title=fields["title"],
-            published=fields["published"],
-            source=fields["source"],
-            language=fields["language"],
-            record_id=None if record_id is None or str(record_id).strip() == "" else str(record_id),
-        )
+    document = RawDocument(
+        origin=origin,
+        kind=kind,
+        body=body,
+        url=fields["url"],
+        title=fields["title"],
+        published=fields["published"],
+        source=fields["source"],
+        language=fields["language"],
+        record_id=None if record_id is None or str(record_id).strip() == "" else str(record_id),
     )
+    return document._replace(**_printable_fields(document))
 
 
 _WIDE_BOMS = (  # UTF-32 first: its LE BOM starts with the UTF-16 LE one
@@ -274,14 +273,14 @@ def _peek(fileobj: BinaryIO, size: int) -> tuple:
     return head, io.BufferedReader(_Replay(head, fileobj))
 
 
-_Record = TypeVar("_Record", RawDocument, Rejected)
-
-
-def printable(item: _Record) -> _Record:
+def printable(item: Item) -> Item:
     """The item with every text field made printable: no control characters, ANSI escapes
     or lone surrogates (``decoding.printable_text``), so no coder or sink fails on it."""
-    changed = {name: printable_text(value) for name, value in zip(item._fields, item) if isinstance(value, str)}
-    return item._replace(**changed)
+    return item._replace(**_printable_fields(item))
+
+
+def _printable_fields(item: Item) -> Dict[str, Any]:
+    return {name: printable_text(value) for name, value in zip(item._fields, item) if isinstance(value, str)}
 
 
 def read_documents(path: str, fileobj: BinaryIO, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Item]:
@@ -293,7 +292,7 @@ def read_documents(path: str, fileobj: BinaryIO, max_bytes: int = DEFAULT_MAX_BY
     Every text field comes out printable (see ``printable``).
     """
     for item in _read_documents(path, fileobj, max_bytes):
-        yield printable(item) if isinstance(item, Rejected) else printable(item)  # one type each, for mypy
+        yield printable(item)
 
 
 def _read_documents(path: str, fileobj: BinaryIO, max_bytes: int) -> Iterator[Item]:
