@@ -138,3 +138,11 @@ def test_gzip_bomb_member_is_stopped() -> None:
 def test_no_warc_at_all_is_one_rejection() -> None:
     (reject,) = read(b"just some notes\nnot a warc\n")
     assert reject.origin == "c.warc#0" and reject.reason.endswith("no whole record after it")
+
+
+def test_lenient_on_record_separators_and_old_versions() -> None:
+    data, _ = warc_records("lenient", 4, gz=False)
+    one_line_break = data.replace(b"\r\n\r\nWARC/1.0", b"\r\nWARC/1.0")
+    assert urls(read(one_line_break)) == all_urls("lenient")[:4]
+    assert urls(read(data.replace(b"WARC/1.0\r\n", b"WARC/0.18\r\n"))) == all_urls("lenient")[:4]
+    assert urls(read(data.replace(b"\r\n\r\nWARC/1.0", b"\r\n\r\n\r\n\r\nWARC/1.0"))) == all_urls("lenient")[:4]

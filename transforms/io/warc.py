@@ -35,10 +35,10 @@ HTML_CONTENT_TYPES = ("text/html", "application/xhtml+xml")
 _LOOKS_LIKE_HTML = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
 
 
-_RECORD_START = re.compile(rb"WARC/1\.[01]\r?\n")
+_RECORD_START = re.compile(rb"WARC/[0-9]\.[0-9]{1,2}\r?\n")  # 1.0 and 1.1; 0.17/0.18 from old crawlers
 
 
-_NEXT_RECORD = re.compile(rb"\nWARC/1\.[01]\r?\n")
+_NEXT_RECORD = re.compile(rb"\nWARC/[0-9]\.[0-9]{1,2}\r?\n")
 
 
 _GZIP_MEMBER = GZIP_MAGIC + b"\x08"  # magic and deflate, the only method gzip has
@@ -203,14 +203,21 @@ def _frames(cursor: _Cursor, max_bytes: int) -> Iterator[Tuple[int, Union[bytes,
 
 
 def _closed(cursor: _Cursor, at_end_ok: bool) -> bool:
-    """Consumes the blank line that closes a record; False (consuming nothing) when the
-    bytes there are something else, as after a wrong Content-Length."""
+    """Consumes the blank lines that close a record; False (consuming nothing) when the
+    bytes there are something else, as after a wrong Content-Length. The standard closes
+    with two CRLF; one line break followed by the next record (or the end) is accepted."""
     closing = cursor.read(4)
-    if closing == b"\r\n\r\n" or (at_end_ok and len(closing) < 4 and not closing.strip(b"\r\n")):
+    breaks = len(closing) - len(closing.lstrip(b"\r\n"))
+    rest = closing[breaks:]
+    if not rest and (breaks == 4 or (at_end_ok and len(closing) < 4)):
         return True
-    if closing.startswith(b"\n\n"):  # some writers close with bare newlines
-        cursor.unread(closing[2:])
-        return True
+    if breaks and rest:
+        ahead = rest + cursor.read(5 - len(rest))
+        cursor.unread(ahead)
+        if ahead.startswith(b"WARC/"):
+            return True
+        cursor.unread(closing[:breaks])
+        return False
     cursor.unread(closing)
     return False
 
