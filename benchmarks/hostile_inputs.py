@@ -82,7 +82,6 @@ def measure_case(case: hostile.Case, root: pathlib.Path) -> dict:
     landed = {kind: len(records[kind]) for kind in records}
     return {
         "case": case.name,
-        "files": sum(1 for _ in inputs.rglob("*")),
         "totals": totals,
         "landed": landed,
         "balanced": totals["in"] == totals["out"] + totals["rejected"] + totals["duplicates"],

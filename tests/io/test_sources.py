@@ -272,3 +272,26 @@ def test_read_news_feeds_reports_what_the_listing_skips(tmp_path: Path) -> None:
     result = pipeline.run()
     result.wait_until_finish()
     assert counters(result) == {"files": 2, "documents": 1, "rejected": 3, "skipped_entries": 1}
+
+
+def test_a_listing_that_fails_costs_its_pattern_visibly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(pattern: str):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(sources, "match_files", broken)
+    (output,) = sources._ListFiles(None).process([str(tmp_path)])
+    assert output.value.reason == f"cannot list {tmp_path}: OSError: [Errno 5] Input/output error"
+
+
+def test_listing_a_tree_deeper_than_the_recursion_limit(tmp_path: Path) -> None:
+    path = str(tmp_path)
+    for _ in range(1100):
+        path = os.path.join(path, "n")
+        os.mkdir(path)
+    (Path(path) / "bottom.html").write_text("<p>x</p>")
+    (listing,) = sources._ListFiles(None).process([str(tmp_path)])
+    assert listing == [str(Path(path) / "bottom.html")]
+    os.unlink(Path(path) / "bottom.html")
+    while path != str(tmp_path):  # shutil.rmtree recurses too
+        os.rmdir(path)
+        path = os.path.dirname(path)

@@ -70,3 +70,31 @@ def test_report_skipped_gives_one_rejection_per_entry_over_overlapping_patterns(
                 ]
             ),
         )
+
+
+def test_walk_goes_deeper_than_the_recursion_limit_and_reports_unlistable_directories(
+    tmp_path: Path, monkeypatch
+) -> None:
+    path = str(tmp_path / "in")
+    os.mkdir(path)
+    for _ in range(1100):
+        path = os.path.join(path, "n")
+        os.mkdir(path)
+    os.symlink("/nonexistent", os.path.join(path, "deep-dangling.html"))
+    assert [p.rsplit("/", 1)[-1] for p, _ in skipped_entries(str(tmp_path / "in"))] == ["deep-dangling.html"]
+    real_scandir = os.scandir
+    locked = os.path.join(str(tmp_path / "in"), "n")
+
+    def scandir(directory):
+        if directory == locked:  # what a 000 directory does to a user who is not root
+            raise PermissionError(13, "Permission denied", directory)
+        return real_scandir(directory)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    assert list(skipped_entries(str(tmp_path / "in"))) == [
+        (locked, "directory cannot be listed (PermissionError: Permission denied): its files not read")
+    ]
+    os.unlink(os.path.join(path, "deep-dangling.html"))
+    while path != str(tmp_path):  # shutil.rmtree recurses too
+        os.rmdir(path)
+        path = os.path.dirname(path)

@@ -414,6 +414,34 @@ def _hostile_fields(root: Path) -> None:
     )
 
 
+NEST_DEPTH = 1100  # past Python 3.11's recursion limit, which os.walk and shutil.rmtree hit
+
+
+def _deep_directories(root: Path) -> None:
+    (root / "top.html").write_text(page("deep-dirs", 0), "utf-8")
+    path = str(root)
+    for _ in range(NEST_DEPTH):  # os.makedirs recurses too: one level at a time
+        path = os.path.join(path, "n")
+        os.mkdir(path)
+    with open(os.path.join(path, "bottom.html"), "w", encoding="utf-8") as handle:
+        handle.write(page("deep-dirs", 1))
+
+
+def _remove_nests(directory: Path) -> None:
+    """Removes the deep chains of "n" directories bottom up (shutil.rmtree recurses)."""
+    for top in (directory / "n", directory / "deep_directories" / "n"):
+        if not top.is_dir():
+            continue
+        chain = [str(top)]
+        while os.path.isdir(os.path.join(chain[-1], "n")):
+            chain.append(os.path.join(chain[-1], "n"))
+        for level in reversed(chain):
+            for name in os.listdir(level):
+                if name != "n":
+                    os.unlink(os.path.join(level, name))
+            os.rmdir(level)
+
+
 CASES: List[Case] = [
     Case("empty", _empty, 0, 8, ["empty file", "no records in file"]),
     Case("binary", _binary, 0, 7, ["binary content", "not an Avro file", r"truncated or corrupt WARC", "invalid JSON"]),
@@ -424,6 +452,7 @@ CASES: List[Case] = [
     Case("billion_laughs", _billion_laughs, 2, 0, duplicates=1, check=_no_laughs),
     Case("xxe", _xxe, 2, 0, check=_no_passwd),
     Case("deep_nesting", _deep_nesting, 1, 3, [r"invalid JSON: RecursionError", r"no main text found"]),
+    Case("deep_directories", _deep_directories, 2, 0),
     Case("huge_lines", _huge_lines, 2, 3, [r"JSONL line too large", r"page too large"]),
     Case("wrong_json_types", _wrong_json_types, 2, 12, [r"field 'text' must be a string", r"JSON line is a list"]),
     Case(
@@ -484,7 +513,9 @@ def build(case: Case, root: Path) -> Path:
 
 
 def unlock(directory: Path) -> None:
-    """Gives back permissions the unreadable-files case took, so tmp dirs can be removed."""
+    """Gives back permissions the unreadable-files case took and removes the deep directory
+    chains, so tmp dirs can be removed."""
+    _remove_nests(directory)
     for path in directory.rglob("*"):
         if not path.is_symlink() and path.is_file() and not os.access(path, os.R_OK):
             path.chmod(stat.S_IRUSR | stat.S_IWUSR)

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import stat
+import sys
 import uuid
 from typing import Any, Iterator, List, Optional, Sequence, Set, Union
 
@@ -38,6 +39,17 @@ def match_files(pattern: str) -> List[FileMetadata]:
     return [m for m in metadata if not m.path.endswith(("/", "\\"))]
 
 
+def _deep_match(pattern: str) -> List[FileMetadata]:
+    """match_files with room for os.walk, which recurses once per directory level in
+    Python 3.11: a tree 1,000 directories deep must not fail the listing."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20_000))
+    try:
+        return match_files(pattern)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
 LISTING_PATHS = 64  # files per listing: the unit of work one reader takes
 
 
@@ -55,7 +67,13 @@ class _ListFiles(beam.DoFn):
     def process(self, patterns: List[str]) -> Iterator[Union[str, List[str], TaggedOutput]]:
         seen: Set[str] = set()
         for pattern in patterns:
-            files = match_files(pattern)
+            try:
+                files = _deep_match(pattern)
+            except Exception as error:  # noqa: BLE001 — a listing that fails costs its pattern, visibly
+                self._rejected.inc()
+                reason = f"cannot list {pattern}: {type(error).__name__}: {str(error)[:300]}"
+                yield TaggedOutput(REJECTED, rejected(printable_path(pattern), STAGE, reason))
+                continue
             if not files:
                 self._rejected.inc()
                 yield TaggedOutput(REJECTED, rejected(pattern, STAGE, f"no file matches pattern {pattern}"))

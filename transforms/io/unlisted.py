@@ -2,8 +2,8 @@
 
 Beam's local file listing (``FileSystems.match``) walks directories without following
 symlinks and silently drops every entry it cannot stat: a dangling symlink, a symlink
-loop, a file removed while listing; a symlink to a directory is not entered. And a file
-name that is not UTF-8 cannot cross a Beam coder at all. ``skipped_entries`` finds the
+loop, a file removed while listing, a directory it cannot list; a symlink to a directory
+is not entered. And a file name that is not UTF-8 cannot cross a Beam coder at all. ``skipped_entries`` finds the
 first kind below a local pattern, ``undecodable_name``/``printable_path`` the second;
 ``ReportSkipped`` (in ``ReadNewsFeeds``) turns them into ``Rejected`` records, stage
 "read", counted with the other read rejections.
@@ -76,21 +76,49 @@ def _walk_root_and_regex(pattern: str) -> Optional[Tuple[str, Optional[re.Patter
     return (root, re.compile(FileSystem.translate_pattern(pattern))) if os.path.isdir(root) else None
 
 
+def _walk(root: str) -> Iterator[Tuple[str, bool, Optional[OSError]]]:
+    """(path, is a directory entry as os.walk sees it, error) for every entry below root,
+    depth first without recursion (os.walk recurses once per level in Python 3.11); a
+    directory that cannot be listed comes with its error."""
+    stack = [root]
+    while stack:
+        directory = stack.pop()
+        try:
+            with os.scandir(directory) as entries:
+                found = sorted((entry.name, _is_dir(entry)) for entry in entries)
+        except OSError as error:
+            if directory != root:
+                yield directory, True, error
+            continue
+        for name, is_dir in found:
+            path = os.path.join(directory, name)
+            yield path, is_dir, None
+            if is_dir and not os.path.islink(path):
+                stack.append(path)
+
+
+def _is_dir(entry) -> bool:
+    try:
+        return entry.is_dir()  # follows symlinks, as os.walk does; a loop raises
+    except OSError:
+        return False
+
+
 def skipped_entries(pattern: str) -> Iterator[Tuple[str, str]]:
     """(path, reason) for every entry under a local pattern that the listing leaves out."""
     found = _walk_root_and_regex(pattern)
     if found is None:
         return
     root, regex = found
-    for directory, dirnames, filenames in os.walk(root):
-        for names, is_dir_entry in ((dirnames, True), (filenames, False)):
-            for name in names:
-                path = os.path.join(directory, name)
-                if regex is not None and not regex.match(path):
-                    continue
-                reason = _skip_reason(path, is_dir_entry)
-                if reason:
-                    yield path, reason
+    for path, is_dir_entry, error in _walk(root):
+        if regex is not None and not regex.match(path):
+            continue
+        if error is not None:
+            reason = f"directory cannot be listed ({type(error).__name__}: {error.strerror}): its files not read"
+        else:
+            reason = _skip_reason(path, is_dir_entry)
+        if reason:
+            yield path, reason
 
 
 class _ReportSkipped(beam.DoFn):
