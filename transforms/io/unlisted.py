@@ -113,10 +113,9 @@ def skipped_entries(pattern: str) -> Iterator[Tuple[str, str]]:
     for path, is_dir_entry, error in _walk(root):
         if regex is not None and not regex.match(path):
             continue
+        reason: Optional[str] = _skip_reason(path, is_dir_entry)
         if error is not None:
             reason = f"directory cannot be listed ({type(error).__name__}: {error.strerror}): its files not read"
-        else:
-            reason = _skip_reason(path, is_dir_entry)
         if reason:
             yield path, reason
 
