@@ -271,7 +271,7 @@ def test_a_listing_that_fails_costs_its_pattern_visibly(tmp_path: Path, monkeypa
         raise OSError(5, "Input/output error")
 
     monkeypatch.setattr(sources, "match_files", broken)
-    (output,) = sources._ListFiles(None).process([str(tmp_path)])
+    (output,) = sources._ListFiles().process([str(tmp_path)])
     assert output.value.reason == f"cannot list {tmp_path}: OSError: [Errno 5] Input/output error"
 
 
@@ -281,7 +281,7 @@ def test_listing_a_tree_deeper_than_the_recursion_limit(tmp_path: Path) -> None:
         path = os.path.join(path, "n")
         os.mkdir(path)
     (Path(path) / "bottom.html").write_text("<p>x</p>")
-    (listing,) = sources._ListFiles(None).process([str(tmp_path)])
+    (listing,) = sources._ListFiles().process([str(tmp_path)])
     assert listing == [str(Path(path) / "bottom.html")]
     os.unlink(Path(path) / "bottom.html")
     while path != str(tmp_path):  # shutil.rmtree recurses too
