@@ -13,8 +13,9 @@ from transforms.entities.consistency import (
 )
 from transforms.entities.gazetteer import Gazetteer
 from transforms.entities.mention import TaggedMention
+from transforms.entities.mention_rules import Span
 from transforms.entities.models import load_model
-from transforms.entities.resolve import model_spans, tag_article
+from transforms.entities.resolve import model_spans, resolve, tag_article
 from transforms.records import Article, Paragraph
 
 
@@ -115,3 +116,32 @@ def test_article_context_picks_the_city_and_its_id(english, gazetteer):
     found = by_text(tag(english, gazetteer, text, "en"))
     assert found["Washington"].country == "GB" and not found["Washington"].contextless
     assert found["Washington"].entity_id != gazetteer.canonical("Washington", "LOC").entity_id
+
+
+def spans_of(text: str, *marked: tuple) -> List[Span]:
+    return [Span(text.index(surface), text.index(surface) + len(surface), label, "model") for surface, label in marked]
+
+
+def test_transliterated_places_take_the_id_and_point_of_the_place_in_the_article_country(gazetteer):
+    text = "Des engins piégés ont visé des convois à Diwaniyeh et dans la province de Babel, en Irak."
+    marked = (("Diwaniyeh", "LOC"), ("province de Babel", "LOC"), ("Irak", "LOC"))
+    found = {
+        r.span.label + ":" + text[r.span.start : r.span.end]: r
+        for r in resolve(text, spans_of(text, *marked), gazetteer)
+    }
+    diwaniyeh, babel = found["LOC:Diwaniyeh"], found["LOC:province de Babel"]
+    assert (diwaniyeh.entity_id, diwaniyeh.name) == ("geonames:99762", "Al Diwaniyah")
+    assert diwaniyeh.place.country == "IQ" and diwaniyeh.place.precision == "city"
+    assert babel.entity_id == "iso3166-2:IQ-BB" and babel.place.precision == "admin1"
+    # without a country in the article the spelling stays an unplaced name of its own
+    alone = "Des engins piégés ont visé des convois à Diwaniyeh."
+    (unplaced,) = resolve(alone, spans_of(alone, ("Diwaniyeh", "LOC")), gazetteer)
+    assert unplaced.place is None and unplaced.entity_id.startswith("ent:")
+
+
+def test_a_person_or_organisation_is_never_placed_by_a_transliteration(gazetteer):
+    text = "Le porte-parole Ali Diwaniyeh et le groupe Babel ont parlé en Irak."
+    marked = (("Ali Diwaniyeh", "PER"), ("Babel", "ORG"), ("Irak", "LOC"))
+    people = [r for r in resolve(text, spans_of(text, *marked), gazetteer) if r.label != "LOC"]
+    assert [(r.label, r.place) for r in people] == [("PER", None), ("ORG", None)]
+    assert all(r.entity_id.startswith("ent:") for r in people)

@@ -222,8 +222,9 @@ class ResolvedMention(NamedTuple):
 def place_canonical(canonical: Canonical, place: Optional[Place]) -> Canonical:
     """The entity of a geocoded city or subdivision: the place actually chosen in context
     ("Washington" in a British article is the English town, not DC; "Punjab" in an
-    Indian one is the Indian state)."""
-    if place is None or not canonical.entity_id.startswith(("geonames:", "iso3166-2:")):
+    Indian one is the Indian state; "Diwaniyeh", which only the article's countries place,
+    is Al Diwaniyah, not a name of its own)."""
+    if place is None or not canonical.entity_id.startswith(("geonames:", "iso3166-2:", "ent:")):
         return canonical
     if place.precision == "city" and place.geonames_id:
         return Canonical(f"geonames:{place.geonames_id}", place.name, "LOC")
@@ -255,8 +256,8 @@ def resolve(text: str, spans: Sequence[Span], gazetteer: Gazetteer) -> List[Reso
         surface = text[span.start : span.end]
         if span.label == "LOC":
             query = place_query(surface)
+            place = gazetteer.geocode(query, context_countries=context, transliterations=may_be_town(surface)) or place
             surface = strip_place_head(surface)
-            place = gazetteer.geocode(query, context_countries=context) or place
             if place is not None and is_metonymy(text, span, place):
                 name = f"Government of {country_name(place.country)}"
                 resolved.append(
@@ -296,6 +297,19 @@ def _vote(place: Place) -> int:
 
 def _by_votes(votes: Counter) -> List[str]:
     return [country for country, _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+# Head nouns of a town or a region: the only places the gazetteer's transliteration fallback
+# reaches (towns of VARIANT_MIN_POPULATION people, subdivisions). After any other head the place
+# is smaller than a town or not one ("quartier de Qadissiya", "village de", "base d'", "camp de").
+_TOWN_OR_REGION_HEAD = re.compile(
+    r"^(?:ville|commune|municipalité|district|province|région|département|gouvernorat|canton)\b", re.IGNORECASE
+)
+
+
+def may_be_town(surface: str) -> bool:
+    """Whether a place mention may name a town or a region: no head noun, or one of those."""
+    return strip_place_head(surface) == surface or bool(_TOWN_OR_REGION_HEAD.match(surface))
 
 
 def place_query(surface: str) -> str:
