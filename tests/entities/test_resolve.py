@@ -145,3 +145,18 @@ def test_a_person_or_organisation_is_never_placed_by_a_transliteration(gazetteer
     people = [r for r in resolve(text, spans_of(text, *marked), gazetteer) if r.label != "LOC"]
     assert [(r.label, r.place) for r in people] == [("PER", None), ("ORG", None)]
     assert all(r.entity_id.startswith("ent:") for r in people)
+
+
+def test_a_name_in_apposition_to_a_noun_is_not_read_as_a_town_by_the_fallback():
+    from transforms.entities.resolve import in_apposition
+
+    def after(before: str) -> bool:
+        return in_apposition(before + " Name", len(before) + 1)
+
+    # the name of the thing the noun says: a broadcaster, a newspaper, not a town
+    assert after("selon la chaîne d’information irakienne,")
+    assert after("la chaîne irakienne") and after("the broadcaster") and after("le quotidien")
+    # after a function word, a town or region head, a capitalised word or a sentence end: may be a town
+    assert not after("dans la ville de") and not after("à") and not after("près de") and not after("attack in")
+    assert not after("Il y a eu.") and not after("Falloujah,") and not after("la base d’")
+    assert not after("la province") and not in_apposition("Name", 0)

@@ -256,7 +256,8 @@ def resolve(text: str, spans: Sequence[Span], gazetteer: Gazetteer) -> List[Reso
         surface = text[span.start : span.end]
         if span.label == "LOC":
             query = place_query(surface)
-            place = gazetteer.geocode(query, context_countries=context, transliterations=may_be_town(surface)) or place
+            fuzzy = may_be_town(surface) and not in_apposition(text, span.start)
+            place = gazetteer.geocode(query, context_countries=context, transliterations=fuzzy) or place
             surface = strip_place_head(surface)
             if place is not None and is_metonymy(text, span, place):
                 name = f"Government of {country_name(place.country)}"
@@ -310,6 +311,31 @@ _TOWN_OR_REGION_HEAD = re.compile(
 def may_be_town(surface: str) -> bool:
     """Whether a place mention may name a town or a region: no head noun, or one of those."""
     return strip_place_head(surface) == surface or bool(_TOWN_OR_REGION_HEAD.match(surface))
+
+
+_WORD_BEFORE = re.compile(r"([^\W\d_][\w'’-]*)\s*(,?)\s*$")
+
+
+@functools.lru_cache(maxsize=1)
+def _function_words() -> frozenset:
+    from spacy.lang.en.stop_words import STOP_WORDS as ENGLISH
+    from spacy.lang.fr.stop_words import STOP_WORDS as FRENCH
+
+    return frozenset(w.replace("’", "'") for w in ENGLISH | FRENCH)
+
+
+def in_apposition(text: str, start: int) -> bool:
+    """Whether the name at ``start`` follows a common noun or adjective it names ("la chaîne
+    irakienne Al-Hadath", "the broadcaster, Al-Sumaria"): then it is that thing's name, and the
+    transliteration fallback (a fuzzy match) must not read it as a town. A name after a
+    function word ("à", "de", "in"), a town or region head or at a sentence start is not."""
+    match = _WORD_BEFORE.search(text[max(0, start - 60) : start])
+    if match is None:
+        return False
+    word = match.group(1).replace("’", "'")
+    if not word.islower() or _TOWN_OR_REGION_HEAD.match(word):
+        return False
+    return word not in _function_words() and word.rstrip("'") not in _function_words()
 
 
 def place_query(surface: str) -> str:
