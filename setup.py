@@ -21,6 +21,11 @@ setuptools.setup(
     description="News-feed processor on Apache Beam: clean articles, sentences, languages",
     python_requires=">=3.11",
     packages=setuptools.find_packages(include=["pipelines", "pipelines.*", "transforms", "transforms.*", "schemas"]),
-    package_data={"schemas": ["*.avsc"], "transforms.clean": ["data/*"], "transforms.entities": ["data/*"], "transforms.events": ["data/*"]},
+    package_data={
+        "schemas": ["*.avsc"],
+        "transforms.clean": ["data/*"],
+        "transforms.entities": ["data/*"],
+        "transforms.events": ["data/*"],
+    },
     install_requires=REQUIREMENTS,
 )
