@@ -132,6 +132,8 @@ UNSPACED_CHARS_PER_WORD = 2
 def word_count(text: str) -> int:
     """Words in a line: whitespace tokens, where a token in a script written without
     spaces counts one word per ``UNSPACED_CHARS_PER_WORD`` of its characters."""
+    if not _UNSPACED.search(text):
+        return len(text.split())
     words = 0
     for token in text.split():
         unspaced = len(_UNSPACED.findall(token))
@@ -248,6 +250,10 @@ PROMPT = _rx(
 PROMPT_MAX_WORDS = 20
 
 
+# the PROMPT patterns as one regex: one scan a line (every extracted HTML block is asked)
+_PROMPT_ANY = re.compile("|".join(f"(?:{p.pattern})" for p in PROMPT), re.IGNORECASE)
+
+
 # "Accueil > Monde > Irak", "Irak - Monde arabe - Spécial notre site"
 _CRUMB_SEPARATOR = re.compile(r"\s+([-–—>›/])\s+")
 
@@ -308,7 +314,7 @@ def is_caption(text: str) -> bool:
 
 def is_prompt(text: str) -> bool:
     """A call to act (subscribe, follow, click, watch), at most ``PROMPT_MAX_WORDS`` words."""
-    return word_count(text) <= PROMPT_MAX_WORDS and _any(PROMPT, text)
+    return word_count(text) <= PROMPT_MAX_WORDS and bool(_PROMPT_ANY.search(text))
 
 
 def is_breadcrumb(text: str) -> bool:
