@@ -321,14 +321,22 @@ _BOILERPLATE = re.compile(
 _LEAD_META = re.compile(
     r"""^(?:
         (?:by|par|por|von|di|door)\s.*
-      | .*\b(?:jan|feb|f[ée]v|mar|apr|avr|abr|may|mai|mag|jun|juin|jul|juil|aug|ago|ao[uû]|sep|set|oct|out|ott|nov
-             |dec|d[ée]c|dez|dic)[a-zéû]*\.?\s.*\b(?:1[89]\d\d|20\d\d)\b.*  # a date with a month name
+      | .*\b(?:jan(?:uary|vier)?|janv|feb(?:ruary)?|f[ée]v(?:rier)?|mar(?:ch|s)?|apr(?:il)?|avr(?:il)?|abr(?:il)?
+             |may|mai|jun[ei]?|juin|jul[iy]?|juil(?:let)?|aug(?:ust)?|ao[uû]t|sep(?:t(?:ember|embre)?)?|oct(?:ober|obre)?
+             |nov(?:ember|embre)?|dec(?:ember)?|d[ée]c(?:embre)?|dez(?:ember)?|enero|febrero|marzo|mayo|junio|julio
+             |agosto|septiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre
+             |ottobre|dicembre|janeiro|fevereiro|mar[cç]o|maio|junho|julho|setembro|outubro|novembro|dezembro
+             |januar|februar|m[äa]rz|oktober)\b\.?\s.*\b(?:1[89]\d\d|20\d\d)\b.*  # a date with a month name
       | .*\b\d{1,2}[./-]\d{1,2}[./-](?:\d\d|\d{4})\b.*  # a numeric date
       | .*\b\d{1,2}:\d\d\b.*  # a time
       | .*\b(?:min(?:ute)?s?\s+read|reading\s+time|temps\s+de\s+lecture|tempo\s+de\s+leitura)\b.*
     )$""",
     re.IGNORECASE | re.VERBOSE | re.DOTALL,
 )
+
+
+# furniture lines are short: a longer paragraph that mentions "subscribe ... newsletter" is text
+BOILERPLATE_MAX_WORDS = 25
 
 
 LEAD_BLOCKS = 4  # how many leading blocks may be headline or dateline furniture
@@ -346,7 +354,7 @@ def _postfilter(blocks: List[Block], headlines: Set[str]) -> List[Block]:
                 continue
             if RULES["lead_meta"] and word_count(b.text) <= LEAD_META_MAX_WORDS and _LEAD_META.match(b.text):
                 continue
-        if RULES["boilerplate"] and len(b.text) <= 400 and _BOILERPLATE.match(b.text):
+        if RULES["boilerplate"] and word_count(b.text) <= BOILERPLATE_MAX_WORDS and _BOILERPLATE.match(b.text):
             continue
         if RULES["prompt"] and is_prompt(b.text):
             continue
