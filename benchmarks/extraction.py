@@ -28,6 +28,11 @@ harmonic mean. The 95 % intervals are percentile bootstraps over pages (2,000 re
 WCXB's must-have / must-not snippets (``with`` / ``without``) are reported as the share found
 in the output (whitespace-normalised substring match).
 
+With ``--batch``, the whole batch job (``pipelines.batch --skip_entities``, DirectRunner) also
+runs over each set's pages and its ``articles/`` are scored the same way (a page the job
+rejected or dropped as a duplicate is an empty prediction): corpus-level boilerplate
+stripping and dedup included, this is what a user of the job gets.
+
 Speed: each repeat runs both systems over every page of the chosen sets (parsing included,
 pages read and decoded before the clock starts), alternating which goes first; the script
 reports the median pages/s of each and the median of the per-repeat ratio.
@@ -43,6 +48,7 @@ import json
 import re
 import statistics
 import sys
+import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -259,6 +265,26 @@ def trafilatura_default(document, url: Optional[str]) -> str:
 SYSTEMS: Dict[str, Callable[..., str]] = {"cleanup": cleanup_stage, "trafilatura": trafilatura_default}
 
 
+def batch_job_texts(page_set: PageSet, workdir: Path) -> Dict[str, str]:
+    """Article text per page id from the batch job run on the set's pages (linked into workdir)."""
+    from pipelines.batch import run
+
+    inputs = workdir / page_set.name / "html"
+    inputs.mkdir(parents=True, exist_ok=True)
+    for key in page_set.ids:
+        (inputs / f"{key}.html.gz").symlink_to(page_path(page_set, key).resolve())
+    output = workdir / page_set.name / "out"
+    argv = ["--input", str(inputs / "*.html.gz"), "--output", str(output), "--format", "jsonl", "--skip_entities"]
+    run(argv, save_main_session=False)
+    texts: Dict[str, str] = {}
+    for path in sorted((output / "articles").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            article = json.loads(line)
+            key = Path(article["origin"]).name.split(".", 1)[0]
+            texts[key] = "\n\n".join(t for t in (texts.get(key), article["text"]) if t)
+    return texts
+
+
 def run_system(
     extract: Callable[..., str], pages: List[Tuple[str, object, Optional[str]]]
 ) -> Tuple[Dict[str, str], float]:
@@ -282,6 +308,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="timed passes over all pages (default: %(default)s)")
     parser.add_argument("--output", type=Path, default=RESULTS, help="JSON results (default: %(default)s)")
     parser.add_argument("--pages_out", type=Path, default=None, help="per-page scores of zyte/tune (never check)")
+    parser.add_argument("--batch", action="store_true", help="also score the whole batch job's articles/")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.sets.split(",") if n.strip()]
     unknown = set(names) - set(SETS)
@@ -352,6 +379,26 @@ def main(argv: Optional[List[str]] = None) -> int:
                     "recall": round(summary.recall, 4),
                     "f1": round(summary.f1, 4),
                 }
+        if args.batch:
+            with tempfile.TemporaryDirectory(prefix="bench-extraction-") as workdir:
+                job = batch_job_texts(s, Path(workdir))
+            summary, job_scores = score_bodies(s.gold, job)
+            low, high = bootstrap_f1([job_scores[k] for k in s.ids], index)
+            job_delta = bootstrap_delta([job_scores[k] for k in s.ids], ordered["trafilatura"], index)
+            print(f"{'batch job articles/':<36} {_fmt(summary)}   [{low:.3f}, {high:.3f}]")
+            print(
+                f"  batch job - trafilatura: {summary.f1 - scores['trafilatura'][1].f1:+.4f}, paired 95% CI "
+                f"[{job_delta[0]:+.4f}, {job_delta[1]:+.4f}]; pages without an article: "
+                f"{sum(1 for k in s.ids if k not in job)}"
+            )
+            row["batch_job"] = {
+                "precision": round(summary.precision, 4),
+                "recall": round(summary.recall, 4),
+                "f1": round(summary.f1, 4),
+                "f1_ci95": [round(low, 4), round(high, 4)],
+                "delta_f1_ci95": [round(job_delta[0], 4), round(job_delta[1], 4)],
+                "pages_without_article": sum(1 for k in s.ids if k not in job),
+            }
         delta = scores["cleanup"][1].f1 - scores["trafilatura"][1].f1
         print(f"F1 cleanup - trafilatura: {delta:+.4f}, paired 95% CI [{delta_ci[0]:+.4f}, {delta_ci[1]:+.4f}]")
         if s.snippets:
