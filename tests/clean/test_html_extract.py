@@ -404,3 +404,35 @@ def test_non_string_input_raises_bad_input(value):
 
 def test_bad_input_is_a_value_error():
     assert issubclass(BadInput, ValueError)
+
+
+# --- rules after trafilatura ------------------------------------------------------------------
+
+STORY = "The council voted on Tuesday night to keep the library open for another two years after a long debate."
+
+
+def _kept(*texts: str) -> list:
+    blocks = [html_extract.Block(t, 0, "p") for t in texts]
+    return [b.text for b in html_extract._postfilter(blocks, set())]
+
+
+@pytest.mark.parametrize(
+    "line", ["12 mars 2024", "Publicado el 3 de marzo de 2024", "Aktualisiert am 5. März 2024", "March 3, 2024"]
+)
+def test_a_lead_date_line_with_a_month_name_is_dropped(line):
+    assert _kept(line, STORY) == [STORY]
+
+
+@pytest.mark.parametrize("line", ["Market outlook for 2024", "Mayors of 2024", "Octopus season 2023"])
+def test_a_lead_line_with_a_word_that_starts_like_a_month_is_kept(line):
+    assert _kept(line, STORY) == [line, STORY]
+
+
+def test_a_short_newsletter_line_is_boilerplate_but_a_long_paragraph_about_one_is_text():
+    short = "Sign up for our daily newsletter"
+    long = (
+        "Readers who subscribe to the town hall newsletter will now get the minutes of every council meeting, "
+        "the mayor said, adding that the first issue would cover the library budget and the new bus routes."
+    )
+    assert html_extract.word_count(long) > html_extract.BOILERPLATE_MAX_WORDS
+    assert _kept(STORY, short, long) == [STORY, long]
