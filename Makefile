@@ -8,23 +8,45 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FORMAT ?= avro
 
-.PHONY: install run test test-fast lint format runners bench-extraction bench-throughput bench-whole bench-stage-costs bench-ner bench-events bench-events-nested train-event-types clean
+.PHONY: install lock run report report-screenshot chromium test test-fast lint format runners bench-extraction bench-throughput bench-whole bench-stage-costs bench-ner bench-events bench-events-nested train-event-types clean
 
-$(STAMP): requirements.txt requirements-dev.txt setup.py
+# the runtime from the hash-pinned lock (every wheel checked), then the test and lint tools
+$(STAMP): requirements.lock requirements-dev.txt setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
 
+# requirements.lock: requirements.txt resolved with every wheel's sha256 (uv, from PyPI)
+lock:
+	$(PYTHON) -m venv .cache/uv-venv && .cache/uv-venv/bin/pip install --quiet uv==0.13.9
+	.cache/uv-venv/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+		--python-platform x86_64-manylinux_2_28 --no-header --annotation-style line \
+		requirements.txt -o requirements.lock
+
 run: $(STAMP)
-	$(BIN)/python -m pipelines.batch --input 'sample/seed/*.txt' --input 'sample/html/*.htm*' --input 'sample/feeds/*.jsonl' --output out --format $(FORMAT)
+	$(BIN)/python -m pipelines.batch --input 'sample/seed/*.txt' --input 'sample/html/*.htm*' --input 'sample/feeds/*.jsonl' --output out --format $(FORMAT) --summary_json out/summary.json
+
+# after `make run`: one self-contained HTML page over out/ (map, timelines, entities, events, run health)
+report: $(STAMP)
+	$(BIN)/python -m pipelines.report out --html out/report.html
+
+# docs/report.png: the sample report in headless Chromium, network off (needs `make chromium`)
+report-screenshot: report chromium
+	$(BIN)/python -m tools.headless_chromium out/report.html --screenshot docs/report.png --height 1560
+
+# Debian's chromium for the browser test (apt-get as root; says what to do elsewhere)
+chromium:
+	bash scripts/install_chromium.sh
 
 # the suite includes the runner and Kafka tests (markers prism, flink, kafka): their binaries,
-# jars and distributions are fetched first by the project's own scripts (cached in .cache/)
-test: $(STAMP) runners
+# jars and distributions are fetched first by the project's own scripts (cached in .cache/);
+# and the report's browser test (marker browser): Debian's chromium, installed by `make chromium`
+test: $(STAMP) runners chromium
 	$(BIN)/python -m pytest
 
 # no Prism, Flink or Kafka: unit tests and DirectRunner pipelines only
@@ -34,7 +56,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	$(BIN)/mypy pipelines transforms
+	$(BIN)/mypy pipelines transforms reporting
 
 format: $(STAMP)
 	$(BIN)/ruff format .
@@ -65,7 +87,7 @@ bench-events-nested: $(STAMP)
 	$(BIN)/python -m benchmarks.events_nested
 
 train-event-types: $(STAMP)
-	$(BIN)/python -m benchmarks.train_event_types
+	$(BIN)/python -m tools.train_event_types
 
 clean:
 	rm -rf out build *.egg-info .pytest_cache
@@ -102,7 +124,7 @@ flink-setup:
 
 # the batch job on an embedded Flink mini-cluster (inside the job-server JVM) -> out/flink-local
 flink-run-local: $(STAMP) flink-setup
-	$(BIN)/python -m pipelines.batch $(SAMPLE_INPUTS) --output out/flink-local --format $(FORMAT) $(FLINK_OPTS) --flink_master '[local]'
+	$(BIN)/python -m pipelines.batch $(SAMPLE_INPUTS) --output out/flink-local --format $(FORMAT) $(FLINK_OPTS) --flink_master '[local]' --flink_conf_dir deploy/flink/conf
 
 # JobManager + TaskManager (2 slots) on 127.0.0.1:$(FLINK_REST_PORT)
 flink-cluster-start: flink-setup

@@ -20,12 +20,15 @@ setuptools.setup(
     version="0.1.0",
     description="News-feed processor on Apache Beam: clean articles, sentences, languages",
     python_requires=">=3.11",
-    packages=setuptools.find_packages(include=["pipelines", "pipelines.*", "transforms", "transforms.*", "schemas"]),
+    packages=setuptools.find_packages(
+        include=["pipelines", "pipelines.*", "transforms", "transforms.*", "reporting", "reporting.*", "schemas"]
+    ),
     package_data={
         "schemas": ["*.avsc"],
         "transforms.clean": ["data/*"],
         "transforms.entities": ["data/*"],
         "transforms.events": ["data/*"],
+        "reporting": ["data/*"],
     },
     install_requires=REQUIREMENTS,
 )

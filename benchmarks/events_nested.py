@@ -25,7 +25,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 from benchmarks.events import folds_of, weighted_f1
-from benchmarks.train_event_types import (
+from tools.train_event_types import (
     CHOSEN,
     DEFAULT_DATA,
     GLOVE_VIEW,

@@ -27,7 +27,8 @@ from transforms.clean.boilerplate import (
 from transforms.clean.cleanup import clean_document
 from transforms.clean.dedup import DedupKey, dedup_key, pick_first
 from transforms.io.formats import read_documents
-from transforms.io.sinks import encode_shard, to_plain
+from transforms.io.shards import to_plain
+from transforms.io.sinks import encode_shard
 from transforms.io.sources import match_files
 from transforms.records import CleanedArticle, Rejected
 from transforms.text.language import detect_article_languages

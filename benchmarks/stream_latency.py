@@ -189,16 +189,10 @@ def job_main(argv: List[str]) -> int:
     """The streaming job with the _bench row (run in a subprocess by the benchmark)."""
     import logging
 
-    from apache_beam.options.pipeline_options import PipelineOptions
-
     import pipelines.stream as stream
-    from pipelines import batch
 
     _, bench_count = _bench_classes()
     stream.CountEventsInWindows = bench_count
-    # as pipelines.batch does on Flink: registered RowCoder records cross the Java runner as
-    # opaque Python-coded bytes (see deploy/flink/README.md, "Coder note")
-    batch._rows_opaque_to_java_runners(PipelineOptions(argv))
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("newsfeed.stream").setLevel(logging.INFO)
     stream.run(argv, save_main_session=False)

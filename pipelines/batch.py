@@ -17,13 +17,15 @@ import time
 from typing import Dict, List, Optional, Sequence
 
 import apache_beam as beam
-from apache_beam.coders.row_coder import RowCoder
 from apache_beam.options.pipeline_options import (
     PipelineOptions,
     SetupOptions,
     StandardOptions,
 )
 
+from pipelines import progress
+from pipelines.feeds import FeedOptions, add_fetched, flatten_sources
+from pipelines.summary import write_summary_json
 from transforms.clean.boilerplate import (
     DEFAULT_MIN_ARTICLES,
     LearnBoilerplate,
@@ -35,15 +37,9 @@ from transforms.entities.tagger import TagEntities
 from transforms.events.cluster import ClusterEvents
 from transforms.events.count import DEFAULT_WINDOW_DAYS, CountEvents, WriteAggregatesCsv
 from transforms.events.extract import ExtractEvents
-from transforms.io.sinks import (
-    AVRO,
-    FORMATS,
-    WriteRecords,
-    prepare_output,
-    remove_spill,
-)
+from transforms.io.sinks import AVRO, FORMATS, WriteRecords, prepare_output
 from transforms.io.sources import ReadNewsFeeds
-from transforms.io.spill import CheckpointToFiles
+from transforms.io.spill import AUTO, CheckpointToFiles, check_spill_dir, spill_directory
 from transforms.records import CleanedArticle
 from transforms.text.language import DetectLanguage
 from transforms.text.segment import SegmentArticles
@@ -79,22 +75,39 @@ class BatchOptions(PipelineOptions):
             help="length of the aggregates' time windows in days (default: %(default)s)",
         )
         parser.add_argument(
+            "--include_background",
+            action="store_true",
+            help="count background events (older events the articles retell) in aggregates too (default: not)",
+        )
+        parser.add_argument(
+            "--spill_dir",
+            default=AUTO,
+            help="local directory for the DirectRunner's spill files (its shuffles hold everything in memory): "
+            "'auto' (default) spills to a temporary directory on the DirectRunner and not at all on Flink, "
+            "Dataflow or Prism, whose own shuffles are used; 'none' never spills; never inside --output",
+        )
+        parser.add_argument(
             "--skip_entities",
             action="store_true",
             help="stop after segmentation: no NER and no events (a fast cleanup-only run)",
         )
 
 
-def build_pipeline(pipeline: beam.Pipeline, options: BatchOptions) -> None:
-    """Wires the stages; shared with benchmarks and tests."""
-    read = pipeline | "ReadNewsFeeds" >> ReadNewsFeeds(options.input, directory=options.output)
+def build_pipeline(pipeline: beam.Pipeline, options: BatchOptions, spill_dir: Optional[str] = None) -> None:
+    """Wires the stages; shared with benchmarks and tests. ``spill_dir``: shuffle through
+    local spill files there (the DirectRunner's --spill_dir), else Beam's own shuffles."""
+    # --input files and/or the pages of --feeds (pipelines/feeds.py)
+    inputs = [pipeline | "ReadNewsFeeds" >> ReadNewsFeeds(options.input)] if options.input else []
+    documents, read_rejected = [i["documents"] for i in inputs], [i["rejected"] for i in inputs]
+    add_fetched(pipeline, options, options.output, documents, read_rejected)
+    read = flatten_sources(documents, read_rejected)
     cleaned = read["documents"] | "CleanArticles" >> CleanArticles()
-    # corpus-wide decisions, taken on small keys while the articles wait on disk
-    duplicates = cleaned["articles"] | "FindDuplicates" >> FindDuplicates(options.output)
+    # corpus-wide decisions, taken on small keys while the articles wait (on disk with a spill_dir)
+    duplicates = cleaned["articles"] | "FindDuplicates" >> FindDuplicates(spill_dir)
     boilerplate = cleaned["articles"] | "LearnBoilerplate" >> LearnBoilerplate(
-        options.boilerplate_min_articles, directory=options.output
+        options.boilerplate_min_articles, spill_dir=spill_dir
     )
-    parked = cleaned["articles"] | "ParkArticles" >> CheckpointToFiles(options.output, "articles", CleanedArticle)
+    parked = cleaned["articles"] | "ParkArticles" >> CheckpointToFiles(spill_dir, "articles", CleanedArticle)
     unique = parked | "DropDuplicates" >> DropDuplicates(duplicates)
     stripped = unique | "StripBoilerplate" >> StripBoilerplate(boilerplate)
     segmented = stripped["articles"] | "DetectLanguage" >> DetectLanguage() | "SegmentArticles" >> SegmentArticles()
@@ -102,7 +115,14 @@ def build_pipeline(pipeline: beam.Pipeline, options: BatchOptions) -> None:
 
     def write(records, kind: str, schema: str, key, sort_key) -> None:
         _ = records | f"Write_{kind}" >> WriteRecords(
-            options.output, kind, schema, key=key, sort_key=sort_key, fmt=options.format, num_shards=options.num_shards
+            options.output,
+            kind,
+            schema,
+            key=key,
+            sort_key=sort_key,
+            fmt=options.format,
+            num_shards=options.num_shards,
+            spill_dir=spill_dir,
         )
 
     write(segmented["articles"], "articles", "article", lambda a: a.id, lambda a: (a.id, a.origin))
@@ -120,7 +140,7 @@ def build_pipeline(pipeline: beam.Pipeline, options: BatchOptions) -> None:
         extracted = entities["by_article"] | "ExtractEvents" >> ExtractEvents(with_rejected=True)
         dead_letters += [entities["rejected"], extracted["rejected"]]
         events = extracted["reports"] | "ClusterEvents" >> ClusterEvents()
-        aggregates = events | "CountEvents" >> CountEvents(options.event_window_days)
+        aggregates = events | "CountEvents" >> CountEvents(options.event_window_days, options.include_background)
         write(events, "events", "event", lambda e: e.id, lambda e: e.id)
         write(
             aggregates,
@@ -152,7 +172,8 @@ def reconcile(counters: Dict[str, Dict[str, int]]) -> Dict[str, int]:
     "in" counts candidate articles: every unit a reader rejected, plus every
     article the cleanup stage found (a dump holds several).
     """
-    read_rejected = counters.get("read", {}).get("rejected", 0)
+    # a feed, page or feed item the fetch stage could not use is one candidate, as an unreadable file is
+    read_rejected = counters.get("read", {}).get("rejected", 0) + counters.get("fetch", {}).get("rejected", 0)
     candidates = counters.get("cleanup", {}).get("candidates", 0)
     written = counters.get("write", {})
     # an article the entity or event stage failed on is written all the same: its dead letter
@@ -168,7 +189,7 @@ def reconcile(counters: Dict[str, Dict[str, int]]) -> Dict[str, int]:
 
 
 def format_summary(counters: Dict[str, Dict[str, int]], seconds: float) -> str:
-    order = ["read", "cleanup", "dedup", "boilerplate", "language", "segment", "write"]
+    order = ["fetch", "read", "cleanup", "dedup", "boilerplate", "language", "segment", "write"]
     stages = order + sorted(set(counters) - set(order))
     lines = ["stage        counter                          value"]
     for stage in stages:
@@ -190,61 +211,37 @@ def format_summary(counters: Dict[str, Dict[str, int]], seconds: float) -> str:
     return "\n".join(lines)
 
 
-class _OpaqueRowCoder(RowCoder):
-    """RowCoder, declared to the runner as an opaque Python coder (same bytes).
-
-    The records' annotations are strings (``from __future__ import annotations``), so
-    Beam gives every field the ``pythonsdk_any`` logical type, encoded with
-    FastPrimitivesCoder. A Java runner (Flink's job server) knows ``beam:coder:row:v1``
-    and decodes such rows itself between stages, which fails (ArrayIndexOutOfBounds /
-    EOFException in PaneInfoCoder / RowCoderGenerator). Declared as a pickled Python
-    coder, the rows cross the runner as length-prefixed bytes.
-    """
-
-    def to_runner_api_parameter(self, context):
-        return beam.coders.Coder.to_runner_api_parameter(self, context)
-
-    def as_deterministic_coder(self, step_label, error_message=None):
-        return self if self.is_deterministic() else type(self)(self.schema, error_message or step_label)
-
-
-_JAVA_DECODING_RUNNERS = {"FlinkRunner", "PortableRunner"}
-
-
-def _rows_opaque_to_java_runners(options: PipelineOptions) -> None:
-    """Guard: on Flink/portable runners, registered RowCoder records use _OpaqueRowCoder."""
-    runner = options.view_as(StandardOptions).runner
-    if not isinstance(runner, str) or runner.rsplit(".", 1)[-1] not in _JAVA_DECODING_RUNNERS:
-        return
-    registered = getattr(beam.coders.registry, "_coders", {})
-    for record_type, coder_class in list(registered.items()):
-        if coder_class is RowCoder:
-            beam.coders.registry.register_coder(record_type, _OpaqueRowCoder)
-
-
 def run(argv: Optional[Sequence[str]] = None, save_main_session: bool = True):
     """Runs the job; returns (PipelineResult, counters)."""
     options = PipelineOptions(argv)
     options.view_as(SetupOptions).save_main_session = save_main_session
     batch = options.view_as(BatchOptions)
-    missing = [flag for flag, value in (("--input", batch.input), ("--output", batch.output)) if not value]
+    has_input = batch.input or options.view_as(FeedOptions).feeds
+    missing = [flag for flag, value in (("--input or --feeds", has_input), ("--output", batch.output)) if not value]
     if missing:
         raise SystemExit(
-            f"usage: python -m pipelines.batch --input GLOB [--input GLOB …] --output DIR "
+            f"usage: python -m pipelines.batch --input GLOB [--input GLOB …] [--feeds FILE] --output DIR "
             f"[--format avro|jsonl] [Beam options]\nmissing: {', '.join(missing)}"
         )
     if batch.num_shards < 1:
         raise SystemExit(f"--num_shards must be at least 1, got {batch.num_shards}")
+    try:
+        check_spill_dir(batch.spill_dir, batch.output)
+    except ValueError as error:
+        raise SystemExit(str(error)) from None
     prepare_output(batch.output, RECORD_KINDS)
     started = time.monotonic()
-    _rows_opaque_to_java_runners(options)
-    pipeline = beam.Pipeline(options=options)
-    build_pipeline(pipeline, batch)
-    result = pipeline.run()
-    result.wait_until_finish()
-    remove_spill(batch.output)
+    with spill_directory(batch.spill_dir, options.view_as(StandardOptions).runner) as spill_dir:
+        pipeline = beam.Pipeline(options=options)
+        build_pipeline(pipeline, batch, spill_dir)
+        # progress lines on stderr while it runs (a terminal only, not with --quiet)
+        result = progress.run_pipeline(
+            pipeline, options, progress.batch_line, total_inputs=progress.count_input_files(batch.input)
+        )
     counters = collect_counters(result)
-    print(format_summary(counters, time.monotonic() - started))
+    seconds = time.monotonic() - started
+    print(format_summary(counters, seconds))
+    write_summary_json(options, "batch", counters, reconcile(counters), seconds)
     return result, counters
 
 

@@ -5,8 +5,6 @@ crosses process and runner boundaries (Flink, Dataflow) with a schema-aware,
 deterministic encoding. Field names mirror the Avro schemas in ``schemas/``.
 """
 
-from __future__ import annotations
-
 from typing import List, NamedTuple, Optional
 
 import apache_beam as beam

@@ -9,6 +9,8 @@
 # backend) under DIR, kept on cancellation, a fixed-delay restart strategy and short
 # heartbeats (a killed TaskManager is noticed in seconds, not after 50 s). Streaming
 # jobs still choose their interval (Beam: --checkpointing_interval MS).
+# Without --checkpoints: a fixed-delay restart strategy (5 attempts) so a batch job retries
+# a failed task, unless --conf sets restart-strategy itself.
 # --conf KEY=VALUE (repeatable): any other Flink option, appended to config.yaml.
 # Another TaskManager for a running cluster: deploy/flink/taskmanager.sh.
 #
@@ -105,6 +107,14 @@ restart-strategy.fixed-delay.attempts: 20
 restart-strategy.fixed-delay.delay: 2 s
 heartbeat.interval: 1000
 heartbeat.timeout: 8000
+EOF
+elif ! printf '%s\n' "${EXTRA_CONF[@]+"${EXTRA_CONF[@]}"}" | grep -q '^restart-strategy'; then
+  # batch jobs retry a failed task instead of failing the run (Beam applies
+  # --number_of_execution_retries to streaming jobs only); their writes are retry-safe
+  cat >> "$CONF_DIR/config.yaml" <<EOF
+restart-strategy.type: fixed-delay
+restart-strategy.fixed-delay.attempts: 5
+restart-strategy.fixed-delay.delay: 1 s
 EOF
 fi
 for kv in "${EXTRA_CONF[@]+"${EXTRA_CONF[@]}"}"; do

@@ -118,6 +118,6 @@ def test_votes_through_files_learn_the_same_lines(tmp_path) -> None:
     corpus += [_article(6, "site.fr", ["Fait numéro 1.", PROMO, "Photo : DR"])]  # a copy of article 1: no second vote
     corpus += [_article(n, "autre.fr", [PROMO]) for n in range(7, 10)]  # another source, under the threshold
     with TestPipeline() as p:
-        learnt = p | beam.Create(corpus) | boilerplate.LearnBoilerplate(min_articles=5, directory=str(tmp_path))
+        learnt = p | beam.Create(corpus) | boilerplate.LearnBoilerplate(min_articles=5, spill_dir=str(tmp_path))
         assert_that(learnt, equal_to([(line_key("site.fr", PROMO), 6), (line_key("site.fr", "Photo : DR"), 6)]))
-    assert list((tmp_path / "_spill" / "group-boilerplate-votes").glob("*.jsonl.gz"))
+    assert list((tmp_path / "group-boilerplate-votes").glob("*.jsonl.gz"))

@@ -406,6 +406,15 @@ def test_bad_input_is_a_value_error():
     assert issubclass(BadInput, ValueError)
 
 
+def test_character_references_to_controls_do_not_cost_the_page() -> None:
+    body = (
+        "<p>The council met on Monday to vote the budget for the harbour, officials said in a statement.</p>"
+        "<p>Escape &#27;[31m red &#0; and &#x7f; gone &#150; &#xD800; &#99999999; &#233;t&#233;.</p>"
+    )
+    page = extract_page(f"<html><body><article>{body}</article></body></html>")
+    assert page.paragraphs[1] == "Escape red and gone – été."
+
+
 # --- rules after trafilatura ------------------------------------------------------------------
 
 STORY = "The council voted on Tuesday night to keep the library open for another two years after a long debate."

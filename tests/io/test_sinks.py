@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
+from typing import Optional
 
 import apache_beam as beam
 import fastavro
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 
+from transforms.io.shards import to_plain
 from transforms.io.sinks import (
     WriteRecords,
     encode_shard,
     prepare_output,
-    shard_of,
-    to_plain,
+    publish,
+    remove_temporaries,
+    temporary_path,
 )
 from transforms.records import Rejected
 
 RECORDS = [Rejected(f"in/{n}.html", "read", "empty file", "") for n in range(7)]
 
 
-def _write(tmp_path: Path, fmt: str, records=RECORDS, num_shards: int = 3) -> Path:
+def _write(tmp_path: Path, fmt: str, records=RECORDS, num_shards: int = 3, spill_dir: Optional[str] = None) -> Path:
     with TestPipeline() as p:
         _ = (
             p
@@ -36,15 +38,10 @@ def _write(tmp_path: Path, fmt: str, records=RECORDS, num_shards: int = 3) -> Pa
                 sort_key=lambda r: r.origin,
                 fmt=fmt,
                 num_shards=num_shards,
+                spill_dir=spill_dir,
             )
         )
     return tmp_path / "rejected"
-
-
-def test_shard_of_is_stable_and_in_range() -> None:
-    # a content hash (blake2b), never Python's per-process hash(): the same shard in every worker
-    assert shard_of("a", 4) == int.from_bytes(hashlib.blake2b(b"a", digest_size=8).digest(), "big") % 4
-    assert {shard_of(str(n), 4) for n in range(100)} == {0, 1, 2, 3}
 
 
 def test_avro_shards_read_back_sorted_and_complete(tmp_path: Path) -> None:
@@ -89,6 +86,7 @@ def test_jsonl_has_schema_field_names(tmp_path: Path) -> None:
 def test_prepare_output_removes_stale_shards_only(tmp_path: Path) -> None:
     (tmp_path / "articles").mkdir()
     (tmp_path / "articles" / "part-00009-of-00010.avro").write_bytes(b"old")
+    (tmp_path / "articles" / ".part-00001-of-00010.avro.0a1b.tmp").write_bytes(b"half")
     (tmp_path / "articles" / "notes.txt").write_text("mine")
     prepare_output(str(tmp_path), ["articles", "rejected"])
     assert [p.name for p in (tmp_path / "articles").iterdir()] == ["notes.txt"]
@@ -127,13 +125,60 @@ def test_avro_header_does_not_depend_on_the_process_hash_seed() -> None:
 def test_many_small_spills_and_merge_rounds_give_the_same_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import transforms.io.sinks as sinks
+    import transforms.io.spill as spill
 
     records = [Rejected(f"in/{n:03d}.html", "read", "empty file", "x" * (n % 7)) for n in range(300)]
+    # ties on the sort key: the order must come from the records, not from their bundles
+    records += [Rejected("in/tie.html", "read", reason, "") for reason in ("b", "a", "c")]
     reference = _write(tmp_path / "ref", "avro", records=records)
-    monkeypatch.setattr(sinks, "SPILL_BYTES", 500)  # a spill every few records
-    monkeypatch.setattr(sinks, "MERGE_FAN_IN", 3)  # several merge rounds per shard
-    spilled = _write(tmp_path / "spilled", "avro", records=records)
+    monkeypatch.setattr(spill, "SPILL_BYTES", 500)  # a spill every few records
+    monkeypatch.setattr(spill, "MERGE_FAN_IN", 3)  # several merge rounds per shard
+    spill_dir = tmp_path / "spill"
+    spilled = _write(tmp_path / "spilled", "avro", records=records, spill_dir=str(spill_dir))
     for path in sorted(reference.iterdir()):
         assert path.read_bytes() == (spilled / path.name).read_bytes()
-    assert not list((tmp_path / "spilled" / "_spill" / "rejected").glob("*"))  # merged spills are deleted
+    # the spill files stay (a retried merge reads them again) until the run removes the directory
+    assert len(list((spill_dir / "shards-rejected").glob("*-merge-*.jsonl.gz"))) > 3
+    assert sorted(p.name for p in (tmp_path / "spilled").iterdir()) == ["rejected"]  # nothing else in the output
+
+
+def test_publish_renames_a_complete_file_and_a_rewrite_replaces_it(tmp_path: Path) -> None:
+    path = str(tmp_path / "part-00000-of-00001.jsonl")
+    seen_during_write = []
+
+    def write(handle) -> None:
+        handle.write(b"first\n")
+        seen_during_write.extend(sorted(p.name for p in tmp_path.iterdir()))
+
+    publish(path, write)
+    # while writing, only a hidden temporary exists; the final name appears complete
+    assert len(seen_during_write) == 1 and seen_during_write[0].startswith(".part-00000-of-00001.jsonl.")
+    assert seen_during_write[0].endswith(".tmp")
+    assert [p.name for p in tmp_path.iterdir()] == ["part-00000-of-00001.jsonl"]
+    publish(path, lambda handle: handle.write(b"second\n"))  # a retried attempt
+    assert Path(path).read_bytes() == b"second\n"
+
+
+def test_remove_temporaries_drops_what_failed_attempts_left(tmp_path: Path) -> None:
+    path = str(tmp_path / "part-00000-of-00002.avro")
+    Path(path).write_bytes(b"done")
+    Path(temporary_path(path)).write_bytes(b"half")
+    Path(temporary_path(path)).write_bytes(b"half again")
+    other = tmp_path / "part-00001-of-00002.avro"
+    other.write_bytes(b"done")
+    assert remove_temporaries([path, str(other)]) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["part-00000-of-00002.avro", "part-00001-of-00002.avro"]
+
+
+def test_a_shard_written_twice_is_the_same_file(tmp_path: Path) -> None:
+    # a retried bundle calls the writer again on the same shard: same bytes, no leftover
+    from transforms.io.shards import shard_entry
+    from transforms.io.sinks import _WriteShard
+
+    writer = _WriteShard(str(tmp_path), "rejected", "rejected", "avro", 1, None)
+    entries = [shard_entry(r, lambda r: r.origin) for r in RECORDS]
+    (first,) = list(writer.process((0, list(reversed(entries)))))
+    before = Path(first).read_bytes()
+    (second,) = list(writer.process((0, entries)))
+    assert first == second and Path(second).read_bytes() == before
+    assert [p.name for p in (tmp_path / "rejected").iterdir()] == ["part-00000-of-00001.avro"]

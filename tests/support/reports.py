@@ -17,6 +17,7 @@ def report(
     sentence: int = 0,
     country: str = "IQ",
     admin1: Optional[str] = "IQ.07",
+    background: bool = False,
 ) -> EventReport:
     return EventReport(
         article_id=article,
@@ -42,4 +43,6 @@ def report(
         target=target,
         fatalities=None,
         confidence=0.8,
+        background=background,
+        detection=0.9,
     )

@@ -5,9 +5,9 @@ Telegram", a stock caption, a newsletter prompt) is boilerplate even when no
 hand-written rule knows it. The rule: a normalised line found in at least
 ``min_articles`` distinct articles of the same source is removed from all of
 them. Counting is a keyed count over (source, line) of distinct article bodies
-(16-byte votes: line hash + body hash), grouped through sorted spill files in
-the batch job (packed per hash bucket through a GroupByKey without a spill
-directory), so it runs across workers at any corpus size and copies of one
+(16-byte votes: line hash + body hash), packed per hash bucket through Beam's
+GroupByKey (grouped through sorted spill files instead with the DirectRunner's
+--spill_dir), so it runs across workers at any corpus size and copies of one
 story do not vote twice; only the lines over the threshold travel to the
 workers as a side input. A line seen once is never removed by this rule.
 """
@@ -159,34 +159,34 @@ class LearnBoilerplate(beam.PTransform):
     """PCollection[CleanedArticle] -> (line key, distinct bodies) for every line
     found in at least ``min_articles`` distinct bodies of one source.
 
-    A keyed count over (source, line) in disguise. With a ``directory``, one vote
-    per distinct article line is grouped by line through sorted spill files
-    (``GroupThroughFiles``: only file paths cross the runner's shuffle, each line's
-    votes are counted as the merge streams by). Without, votes are hashed into
+    A keyed count over (source, line) in disguise. Votes are hashed into
     ``buckets`` and shipped as packed packets through a GroupByKey, so the shuffle
     holds 16 bytes per article line; each bucket is counted by sorting its votes.
+    With a ``spill_dir``, one vote per distinct article line is grouped by line
+    through sorted spill files instead (``GroupThroughFiles``: only file paths cross
+    the runner's shuffle, each line's votes are counted as the merge streams by).
     """
 
     def __init__(
         self,
         min_articles: int = DEFAULT_MIN_ARTICLES,
         buckets: int = DEFAULT_VOTE_BUCKETS,
-        directory: Optional[str] = None,
+        spill_dir: Optional[str] = None,
     ):
         super().__init__()
         if min_articles < 2:
             raise ValueError(f"min_articles must be >= 2 (a line seen once is never boilerplate), got {min_articles}")
         self._min_articles = min_articles
         self._buckets = buckets
-        self._directory = directory
+        self._spill_dir = spill_dir
 
     def expand(self, articles):
         threshold = self._min_articles
-        if self._directory is not None:
+        if self._spill_dir is not None:
             return (
                 articles
                 | "Votes" >> beam.FlatMap(article_votes).with_output_types(Tuple[str, str])
-                | "GroupByLine" >> GroupThroughFiles(self._directory, "boilerplate-votes")
+                | "GroupByLine" >> GroupThroughFiles(self._spill_dir, "boilerplate-votes")
                 | "CountVotes" >> beam.FlatMap(lambda kv: count_line_votes(kv[0], kv[1], threshold))
             )
         return (

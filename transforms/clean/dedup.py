@@ -8,8 +8,6 @@ deterministic). A feed
 reusing one record id for two articles is caught too (rule "id").
 """
 
-from __future__ import annotations
-
 import hashlib
 import re
 import unicodedata
@@ -34,7 +32,10 @@ def canonical_url(url: Optional[str]) -> Optional[str]:
     no fragment, no tracking parameters, no trailing slash."""
     if not url or not url.strip():
         return None
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # "http://[::1": no URL names no story
+        return None
     if not parts.netloc:
         return None
     host = parts.netloc.lower()
@@ -43,6 +44,18 @@ def canonical_url(url: Optional[str]) -> Optional[str]:
     query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if not _TRACKING_PARAMS.match(k)))
     path = parts.path.rstrip("/") or "/"
     return urlunsplit(("https" if parts.scheme in ("http", "https") else parts.scheme, host, path, query, ""))
+
+
+def usable_url(url: Optional[str]) -> Optional[str]:
+    """The URL when Python can parse it (host and port included), else None."""
+    if not url:
+        return url
+    try:
+        parts = urlsplit(url.strip())
+        _ = parts.hostname, parts.port  # a bad IPv6 literal or port raises here
+    except ValueError:
+        return None
+    return url
 
 
 def source_of(url: Optional[str]) -> Optional[str]:
@@ -122,23 +135,23 @@ class FindDuplicates(beam.PTransform):
 
     Keeps one copy per canonical URL, then per article id, then per normalised
     body. The decisions are taken on small DedupKeys, so the articles themselves
-    never go through a shuffle. With a ``directory``, the keys are grouped through
-    sorted spill files under ``<directory>/_spill/`` (only file paths cross the
-    runner's shuffle, see ``GroupThroughFiles``); without, by plain GroupByKeys.
+    never go through a shuffle. They are grouped by Beam's GroupByKey, or with a
+    ``spill_dir`` (the DirectRunner's --spill_dir) through sorted spill files there
+    (only file paths cross the runner's shuffle, see ``GroupThroughFiles``).
     """
 
-    def __init__(self, directory: Optional[str] = None):
+    def __init__(self, spill_dir: Optional[str] = None):
         super().__init__()
-        self._directory = directory
+        self._spill_dir = spill_dir
 
     def expand(self, articles):
-        directory = self._directory
+        spill_dir = self._spill_dir
 
         def keep_first(copies, name: str, key):
             return (
                 copies
                 | f"KeyBy{name}" >> beam.Map(lambda k: (key(k), list(k))).with_output_types(Tuple[str, List[Any]])
-                | f"GroupBy{name}" >> GroupThroughFiles(directory, f"dedup-{name.lower()}")
+                | f"GroupBy{name}" >> GroupThroughFiles(spill_dir, f"dedup-{name.lower()}")
                 | f"KeepFirst{name}"
                 >> beam.ParDo(_KeepFirst(name.lower()))
                 .with_output_types(DedupKey, **{_KeepFirst.DUPLICATES: Duplicate})
@@ -173,13 +186,13 @@ class DedupArticles(beam.PTransform):
     """FindDuplicates then DropDuplicates on one PCollection.
 
     Output: a dict with ``articles`` (kept CleanedArticle) and ``duplicates``
-    (a Duplicate per dropped copy). ``directory``: see FindDuplicates.
+    (a Duplicate per dropped copy). ``spill_dir``: see FindDuplicates.
     """
 
-    def __init__(self, directory: Optional[str] = None):
+    def __init__(self, spill_dir: Optional[str] = None):
         super().__init__()
-        self._directory = directory
+        self._spill_dir = spill_dir
 
     def expand(self, articles):
-        duplicates = articles | "Find" >> FindDuplicates(self._directory)
+        duplicates = articles | "Find" >> FindDuplicates(self._spill_dir)
         return {"articles": articles | "Drop" >> DropDuplicates(duplicates), "duplicates": duplicates}

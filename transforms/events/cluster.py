@@ -56,7 +56,7 @@ def _vague(report: EventReport) -> bool:
 
 def compatible(a: EventReport, b: EventReport) -> bool:
     """Whether two reports can be the same real event (see the module docstring)."""
-    if a.type != b.type:
+    if a.type != b.type or a.background != b.background:
         return False
     days = _days_apart(a.date, b.date)
     if days is None or days > MAX_DAYS_APART:
@@ -130,8 +130,8 @@ def merge_cluster(cluster: Sequence[EventReport]) -> Event:
     dated = min(
         cluster,
         key=lambda r: (
-            {"day": 0, "narrative": 1, "week": 2, "approx": 3, "month": 4, "publication": 5}.get(
-                r.date_precision or "", 6
+            {"day": 0, "narrative": 1, "week": 2, "approx": 3, "month": 4, "year": 5, "publication": 6}.get(
+                r.date_precision or "", 7
             ),
             r.date or "",
             r.article_id,
@@ -156,6 +156,7 @@ def merge_cluster(cluster: Sequence[EventReport]) -> Event:
         target=min(targets.items(), key=lambda kv: (-kv[1], kv[0]))[0] if targets else None,
         fatalities=max(tolls) if tolls else None,
         confidence=round(max(r.confidence for r in cluster), 3),
+        background=all(r.background for r in cluster),
         mentions=sorted(EventRef(r.article_id, r.sentence_index, r.start, r.end) for r in cluster),
         num_articles=len({r.article_id for r in cluster}),
         num_sources=len({r.source for r in cluster}),

@@ -8,8 +8,10 @@ import datetime as dt
 from typing import Iterable, Iterator, List, Optional, Tuple
 
 import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
 
 from transforms.events.records import Aggregate, Event
+from transforms.io.sinks import publish, remove_temporaries
 
 DEFAULT_WINDOW_DAYS = 1
 
@@ -22,10 +24,11 @@ def window_of(date: str, days: int) -> Tuple[str, str]:
 
 
 def count_keys(
-    event: Event, days: int
+    event: Event, days: int, include_background: bool = False
 ) -> Iterator[Tuple[Tuple[str, str, str, str, Optional[str], str, str], Tuple[int, int]]]:
-    """The (window, level, place, country, type) cells an event counts in, with (1, its articles)."""
-    if not event.date:
+    """The (window, level, place, country, type) cells an event counts in, with (1, its articles).
+    A background event (an older event retold) counts only with ``include_background``."""
+    if not event.date or (event.background and not include_background):
         return
     start, end = window_of(event.date, days)
     cells: List[Tuple[str, str]] = []
@@ -49,14 +52,16 @@ def sum_pairs(pairs: Iterable[Tuple[int, int]]) -> Tuple[int, int]:
 
 
 class CountEvents(beam.PTransform):
-    """PCollection[Event] -> PCollection[Aggregate]: events and articles per window × place × type."""
+    """PCollection[Event] -> PCollection[Aggregate]: events and articles per window × place × type.
+    Background events (older events retold) are left out unless ``include_background``."""
 
-    def __init__(self, window_days: int = DEFAULT_WINDOW_DAYS):
+    def __init__(self, window_days: int = DEFAULT_WINDOW_DAYS, include_background: bool = False):
         super().__init__()
         self.window_days = window_days
+        self.include_background = include_background
 
     def expand(self, events):
-        days = self.window_days
+        days, include_background = self.window_days, self.include_background
 
         def to_aggregate(kv) -> Aggregate:
             (start, end, level, place, country, type_, event_type), (count, articles) = kv
@@ -64,7 +69,7 @@ class CountEvents(beam.PTransform):
 
         return (
             events
-            | "Cells" >> beam.FlatMap(lambda e: count_keys(e, days))
+            | "Cells" >> beam.FlatMap(lambda e: count_keys(e, days, include_background))
             | "Sum" >> beam.CombinePerKey(sum_pairs)
             | "Aggregates" >> beam.Map(to_aggregate).with_output_types(Aggregate)
         )
@@ -109,11 +114,10 @@ class WriteAggregatesCsv(beam.PTransform):
         output = self.output
 
         def write(rows: List[Aggregate]) -> str:
-            from apache_beam.io.filesystems import FileSystems
-
             path = FileSystems.join(output, "aggregates.csv")
-            with FileSystems.create(path) as handle:
-                handle.write(aggregates_csv(rows).encode("utf-8"))
+            data = aggregates_csv(rows).encode("utf-8")
+            publish(path, lambda handle: handle.write(data))  # temporary name, renamed when complete
+            remove_temporaries([path])  # what failed attempts left
             return path
 
         return aggregates | "AllCells" >> beam.combiners.ToList() | "WriteCsv" >> beam.Map(write)

@@ -14,8 +14,12 @@ night ends on Y's date, the convention agencies use).
 Precision of the result: "day" for an explicit or relative day, "week" for
 "cette semaine"/"this week" and "la semaine dernière"/"last week" (date = the
 Monday), "approx" for "N days earlier", "month" for "en janvier 2020"/"in January"
-(date = the 1st), and "publication" when the sentence
-gives no date and the article's date stands in.
+(date = the 1st), "year" for "en 2018"/"last year"/"il y a deux ans" (date = 1 January, or 1
+October for "fin 2019"/"late 2019" and 1 June for "mi-2019"), and "publication" when the
+sentence gives no date and the article's date stands in.
+
+``is_background(date, published)``: an event the text dates before the article's recent past
+(``RECENT_DAYS`` before publication, or an earlier year) is background: retold, not news.
 """
 
 from __future__ import annotations
@@ -136,6 +140,31 @@ _PATTERNS = [
             re.I,
         ),
     ),
+    # "en 2018", "fin 2019", "in early 2019", "last year", "l'an dernier", "il y a deux ans": a year,
+    # which is how news dates what it retells (never the publication day)
+    (
+        "year",
+        re.compile(
+            r"\b(?:(?P<part>début|fin|mi-?|courant|early|late|mid-?)\s*|(?:en|in|during|au\s+cours\s+de|durant|pendant|de|of|the)\s+(?:l['’]année\s+)?)"
+            r"(?P<year>(?:1[6-9]|20)\d\d)\b(?!\s*[-/]\d)",
+            re.I,
+        ),
+    ),
+    (
+        "last_year",
+        re.compile(
+            r"\bl['’](?:an|année)\s+(?:dernier|derniere|dernière|passé|passee|passée)\b|\blast\s+year\b|\bthe\s+previous\s+year\b",
+            re.I,
+        ),
+    ),
+    (
+        "years_ago",
+        re.compile(
+            r"\bil\s+y\s+a\s+(?P<n>\d+|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix)\s+ans\b|"
+            r"\b(?P<n2>\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+years?\s+ago\b",
+            re.I,
+        ),
+    ),
     (
         "weekday",
         re.compile(
@@ -147,7 +176,7 @@ _PATTERNS = [
 
 class EventDate(NamedTuple):
     date: str  # ISO day
-    precision: str  # day, week, approx, publication
+    precision: str  # day, week, approx, month, year, publication
     text: str  # the expression as written ("" for publication)
     start: int  # offsets into the sentence (-1 for publication)
     end: int
@@ -246,6 +275,18 @@ def resolve_expression(kind: str, match: re.Match[str], language: str, published
     if kind == "month":
         first = _month_start(pub, match.group("month"), match.group("year"))
         return EventDate(first.isoformat(), "month", text, match.start(), match.end()) if first else None
+    if kind == "year":
+        part = (match.group("part") or "").lower().rstrip("- ")
+        month = {"fin": 10, "late": 10, "mi": 6, "mid": 6}.get(part, 1)
+        return EventDate(
+            dt.date(int(match.group("year")), month, 1).isoformat(), "year", text, match.start(), match.end()
+        )
+    if kind == "last_year":
+        return EventDate(dt.date(pub.year - 1, 1, 1).isoformat(), "year", text, match.start(), match.end())
+    if kind == "years_ago":
+        n = (match.group("n") or match.group("n2")).lower()
+        years = int(n) if n.isdigit() else _NUMBERS.get(n, 1)
+        return EventDate(dt.date(pub.year - years, 1, 1).isoformat(), "year", text, match.start(), match.end())
     if kind == "weekday":
         name = re.sub(r"^on\s+", "", text, flags=re.I)
         return EventDate(_weekday_on_or_before(pub, name).isoformat(), "day", text, match.start(), match.end())
@@ -285,6 +326,25 @@ def event_date(sentence: str, language: str, published: Optional[str]) -> Option
     base = base.replace(tzinfo=None)
     dates = find_dates(sentence, language, base)
     if dates:
-        rank = {"day": 0, "week": 1, "approx": 2, "month": 3}
+        rank = {"day": 0, "week": 1, "approx": 2, "month": 3, "year": 4}
         return min(dates, key=lambda d: (rank[d.precision], d.start))
     return EventDate(base.date().isoformat(), "publication", "", -1, -1)
+
+
+# An event dated more than this many days before publication is retold, not reported as news.
+RECENT_DAYS = 30
+
+
+def is_background(when: Optional[EventDate], published: Optional[str]) -> bool:
+    """The sentence dates its event before the article's recent past ("le 3 janvier dernier" in
+    a September article, "fin 2019" in 2020, "in 2018", "last year")."""
+    if when is None or not published or when.precision in ("publication", "narrative"):
+        return False
+    try:
+        day = dt.date.fromisoformat(when.date)
+        pub = dt.date.fromisoformat(published[:10])
+    except ValueError:
+        return False
+    if when.precision == "year":
+        return day.year < pub.year
+    return (pub - day).days > RECENT_DAYS

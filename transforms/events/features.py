@@ -223,15 +223,18 @@ class ModelInputs(NamedTuple):
         return {SENTENCE: self.embedding, VECTORS: self.vectors, GLOVE: self.glove}[kind]
 
 
-def prepare(texts: Sequence[str], kinds: Collection[str] = VIEW_KINDS) -> List[ModelInputs]:
+def prepare(
+    texts: Sequence[str], kinds: Collection[str] = VIEW_KINDS, embeddings: Optional[Sequence[np.ndarray]] = None
+) -> List[ModelInputs]:
     """The inputs of several texts at once (spaCy and the encoder run batched); only the
-    parts the ``kinds`` of views need are computed."""
+    parts the ``kinds`` of views need are computed. ``embeddings``, when the caller has
+    encoded the texts already (the detector does), are used as they are."""
     stemmed, plain = FeatureConfig(stem_words=True), FeatureConfig(stem_words=False)
     empty = np.zeros(0, dtype=np.float32)
     parses: List[List[str]] = [[] for _ in texts]
     frames: List[List[str]] = [[] for _ in texts]
     vectors, gloves = [empty] * len(texts), [empty] * len(texts)
-    embeddings = [empty] * len(texts)
+    encoded = [empty] * len(texts)
     if set(kinds) & set(DOC_KINDS) and texts:
         parser = load_parser()
         with _infer_lock:  # spaCy pipelines are not documented as thread-safe
@@ -246,8 +249,8 @@ def prepare(texts: Sequence[str], kinds: Collection[str] = VIEW_KINDS) -> List[M
         if GLOVE in kinds:
             gloves = [mean_glove_vector(tokens) for tokens in content]
     if SENTENCE in kinds and texts:
-        embeddings = list(encode(list(texts)))
+        encoded = list(embeddings) if embeddings is not None else list(encode(list(texts)))
     return [
         ModelInputs(model_words(text, stemmed), model_words(text, plain), *rest)
-        for text, *rest in zip(texts, parses, embeddings, frames, vectors, gloves)
+        for text, *rest in zip(texts, parses, encoded, frames, vectors, gloves)
     ]

@@ -2,8 +2,6 @@
 ``Event`` with its ``EventRef`` mentions, and the windowed ``Aggregate`` count.
 """
 
-from __future__ import annotations
-
 from typing import List, NamedTuple, Optional
 
 import apache_beam as beam
@@ -35,6 +33,8 @@ class EventReport(NamedTuple):
     target: Optional[str]
     fatalities: Optional[int]
     confidence: float
+    background: bool  # the text dates it before the article's recent past: retold, not news
+    detection: float  # the detector's probability that the sentence reports an event that happened
 
 
 class EventRef(NamedTuple):
@@ -63,6 +63,7 @@ class Event(NamedTuple):
     target: Optional[str]
     fatalities: Optional[int]
     confidence: float
+    background: bool  # an older event retold (never counted in aggregates by default)
     mentions: List[EventRef]
     num_articles: int
     num_sources: int

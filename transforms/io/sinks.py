@@ -1,21 +1,21 @@
 """Deterministic sharded output: Avro (default) or JSON Lines.
 
 Replays must write byte-identical files, so a record's shard is a hash of its
-key (never the bundle it happened to travel in), records are sorted inside each
-shard, and the Avro sync marker is derived from the shard's name instead of
-being random. Each bundle spills its records, sorted, to temporary files (at
-most SPILL_BYTES buffered) and only their paths are shuffled; each shard is
-then a streaming k-way merge of its spills, written to a temporary name and
-renamed, so readers never see half a file. Memory stays flat whatever the
-corpus size; ``num_shards`` only sets how many files (and parallel merges).
+key, records are sorted inside each shard (``shards``), and the Avro sync marker
+is derived from the shard's name instead of being random. Records go to their
+shard through Beam's own GroupByKey; each shard is written under a temporary
+name next to its final one and renamed when complete (Beam's FileBasedSink
+pattern), so readers never see half a file and a retried bundle rewrites the same
+file. Temporaries left by failed attempts are removed once every shard is written.
+
+With a spill directory (the DirectRunner's ``--spill_dir``) the records cross
+the shuffle as sorted spill files instead (``spill.SpillEntries``) and each shard
+is a streaming merge of them, so memory stays flat on a runner that keeps
+shuffles in memory.
 """
 
-from __future__ import annotations
-
 import functools
-import gzip
 import hashlib
-import heapq
 import io
 import json
 import uuid
@@ -27,20 +27,19 @@ from typing import (
     Iterable,
     Iterator,
     List,
-    NamedTuple,
+    Optional,
     Tuple,
 )
 
 import apache_beam as beam
 import fastavro
-from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystem import BeamIOError, CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
-from apache_beam.transforms.window import GlobalWindow
-from apache_beam.utils.timestamp import MIN_TIMESTAMP
-from apache_beam.utils.windowed_value import WindowedValue
 
 from schemas import load_schema
+from transforms.io.shards import Entry, entry_order, shard_entry, shard_of
+from transforms.io.spill import SpillEntries, merge_entries
 
 AVRO = "avro"
 
@@ -51,34 +50,54 @@ JSONL = "jsonl"
 FORMATS = (AVRO, JSONL)
 
 
-_NO_RECORD = ""  # placeholder in the shard grouping; real values are spill paths
+_NO_RECORD: Entry = ("", "")  # placeholder of an empty shard; a real entry's record is a JSON object
 
 
-TEMP_DIR = "_spill"
+_NO_SPILL = ""  # placeholder of an empty shard among spill paths
 
 
-MERGE_FAN_IN = 16  # spill files merged at once: bounds open files and their read buffers
-
-
-SPILL_BYTES = 4 * 2**20  # per writer and worker: records buffered before a spill file is written
-
-
-def to_plain(record: Any) -> Any:
-    """NamedTuples (nested ones too) as plain dicts, in schema field order."""
-    if isinstance(record, tuple) and hasattr(record, "_fields"):
-        return {name: to_plain(value) for name, value in zip(record._fields, record)}
-    if isinstance(record, list):
-        return [to_plain(item) for item in record]
-    return record
-
-
-def shard_of(key: str, num_shards: int) -> int:
-    digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "big") % num_shards
+TEMPORARY_SUFFIX = ".tmp"
 
 
 def shard_path(directory: str, kind: str, shard: int, num_shards: int, fmt: str) -> str:
     return FileSystems.join(directory, kind, f"part-{shard:05d}-of-{num_shards:05d}.{fmt}")
+
+
+def temporary_path(path: str) -> str:
+    """A unique hidden name next to ``path`` for one attempt at writing it."""
+    directory, name = path.rsplit("/", 1)
+    return f"{directory}/.{name}.{uuid.uuid4().hex}{TEMPORARY_SUFFIX}"
+
+
+def temporaries_pattern(path: str) -> str:
+    """Matches every attempt's temporary name of ``path``."""
+    directory, name = path.rsplit("/", 1)
+    return f"{directory}/.{name}.*{TEMPORARY_SUFFIX}"
+
+
+def publish(path: str, write: Callable[[BinaryIO], object]) -> None:
+    """Writes a file under a temporary name and renames it to ``path`` when complete:
+    readers see the old file or the whole new one, and a retry writes it again."""
+    temporary = temporary_path(path)
+    with FileSystems.create(temporary, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        write(handle)
+    try:
+        FileSystems.rename([temporary], [path])
+    except BeamIOError:
+        # a filesystem whose rename does not replace: the previous attempt's file goes first
+        if not FileSystems.exists(path):
+            raise
+        FileSystems.delete([path])
+        FileSystems.rename([temporary], [path])
+
+
+def remove_temporaries(paths: Iterable[str]) -> int:
+    """Deletes what failed attempts at writing these files left; returns how many."""
+    patterns = [temporaries_pattern(path) for path in paths]
+    found = [m.path for result in FileSystems.match(patterns) for m in result.metadata_list] if patterns else []
+    if found:
+        FileSystems.delete(found)
+    return len(found)
 
 
 def _sorted_keys(value: Any) -> Any:
@@ -122,145 +141,52 @@ def encode_shard(records: List[Dict[str, Any]], schema_name: str, fmt: str, name
     return buffer.getvalue()
 
 
-def _plain_key(value: Any) -> Any:
-    """A sort key as JSON-safe nested lists (None sorts as "")."""
-    if isinstance(value, (tuple, list)):
-        return [_plain_key(v) for v in value]
-    return "" if value is None else value
-
-
-class _SpillBundle(beam.DoFn):
-    """Writes each bundle's records, per shard, to sorted temporary files and emits
-    (shard, temp path). Only paths travel to the merge step, so the runner never
-    buffers the records themselves (the DirectRunner keeps everything that
-    crosses a shuffle in memory) and a retried bundle just leaves an orphan file."""
-
-    def __init__(self, directory: str, kind: str, num_shards: int, key: Callable, sort_key: Callable):
-        self._directory = directory
-        self._kind = kind
-        self._num_shards = num_shards
-        self._key = key
-        self._sort_key = sort_key
-
-    def start_bundle(self):
-        self._by_shard: Dict[int, List[Tuple[Any, str]]] = {}
-        self._buffered = 0
-
-    def process(self, record: NamedTuple):
-        sort_key = _plain_key(self._sort_key(record))
-        line = json.dumps([sort_key, to_plain(record)], ensure_ascii=False)
-        self._by_shard.setdefault(shard_of(self._key(record), self._num_shards), []).append((sort_key, line))
-        self._buffered += len(line)
-        # a runner may hand one worker half the corpus as a single bundle (the
-        # DirectRunner does): flush early so memory stays at SPILL_BYTES
-        if self._buffered >= SPILL_BYTES:
-            yield from self._flush()
-
-    def finish_bundle(self):
-        for shard, path in self._flush():
-            yield WindowedValue((shard, path), MIN_TIMESTAMP, [GlobalWindow()])
-
-    def _flush(self) -> Iterator[Tuple[int, str]]:
-        spill = uuid.uuid4().hex
-        for shard, entries in sorted(self._by_shard.items()):
-            entries.sort()  # each spill file is sorted: the shard merge then streams
-            path = _spill_path(self._directory, self._kind, shard, spill)
-            write_lines_gz(path, (line for _, line in entries))
-            yield shard, path
-        self._by_shard = {}
-        self._buffered = 0
-
-
 class _WriteShard(beam.DoFn):
-    """Merges one shard's spill files into its final file, records sorted."""
+    """(shard, its entries) -> the shard's file, records in shard order, published
+    under its final name once complete. ``spill_dir``: the entries are the paths of
+    sorted spill files, merged as they stream by; else the entries themselves,
+    sorted here."""
 
-    def __init__(self, directory: str, kind: str, schema_name: str, fmt: str, num_shards: int):
+    def __init__(
+        self, directory: str, kind: str, schema_name: str, fmt: str, num_shards: int, spill_dir: Optional[str]
+    ):
         self._directory = directory
         self._kind = kind
         self._schema_name = schema_name
         self._fmt = fmt
         self._num_shards = num_shards
+        self._spill_dir = spill_dir
         self._written = Metrics.counter("write", kind)
 
-    def process(self, keyed: Tuple[int, Iterable[str]]):
-        shard, spills = keyed
-        spills = sorted(path for path in spills if path != _NO_RECORD)
-        # bound the open files: merge wide shards in rounds of MERGE_FAN_IN spills
-        while len(spills) > MERGE_FAN_IN:
-            merged = []
-            for start in range(0, len(spills), MERGE_FAN_IN):
-                group = spills[start : start + MERGE_FAN_IN]
-                path = _spill_path(self._directory, self._kind, shard, f"merge-{uuid.uuid4().hex}")
-                write_lines_gz(path, (line for _, line in _merge(group)))
-                FileSystems.delete(group)
-                merged.append(path)
-            spills = merged
-        written = [0]
+    def entries(self, shard: int, values: Iterable[Any]) -> Iterator[Entry]:
+        if self._spill_dir is not None:
+            return merge_entries((path for path in values if path != _NO_SPILL), self._spill_dir, shard)
+        return iter(sorted((entry for entry in values if entry[1]), key=entry_order))
+
+    def process(self, keyed: Tuple[int, Iterable[Any]]):
+        shard, values = keyed
+        written = 0
 
         def records() -> Iterator[Dict[str, Any]]:
-            # ties on the sort key are broken by the whole record line: the order
-            # never depends on which bundle a record travelled in
-            for _, line in _merge(spills):
-                written[0] += 1
-                yield json.loads(line)[1]
+            nonlocal written
+            for _, record in self.entries(shard, values):
+                written += 1
+                yield json.loads(record)
 
         path = shard_path(self._directory, self._kind, shard, self._num_shards, self._fmt)
         name = f"{self._kind}/{path.rsplit('/', 1)[-1]}"
-        temporary = path + ".tmp"
-        with FileSystems.create(temporary, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-            write_shard_to(handle, records(), self._schema_name, self._fmt, name)
-        if FileSystems.exists(path):
-            FileSystems.delete([path])
-        FileSystems.rename([temporary], [path])
-        if spills:
-            FileSystems.delete(spills)
-        self._written.inc(written[0])
+        publish(path, lambda handle: write_shard_to(handle, records(), self._schema_name, self._fmt, name))
+        self._written.inc(written)
         yield path
-
-
-def _spill_path(directory: str, kind: str, shard: int, tag: str) -> str:
-    return FileSystems.join(directory, TEMP_DIR, kind, f"{shard:05d}-{tag}.jsonl.gz")
-
-
-def write_lines_gz(path: str, lines: Iterable[str]) -> None:
-    """Writes text lines to a gzip file on any Beam filesystem."""
-    with FileSystems.create(path, compression_type=CompressionTypes.GZIP) as handle:
-        for line in lines:
-            handle.write(line.encode("utf-8"))
-            handle.write(b"\n")
-
-
-def read_lines_gz(path: str) -> Iterator[str]:
-    """Streams the non-empty lines of a gzip file. Python's gzip on the raw file
-    keeps a small window; Beam's own GZIP reader buffers 16 MB per open file,
-    which a merge of many spill files cannot afford."""
-    with (
-        FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as raw,
-        gzip.GzipFile(fileobj=raw) as handle,
-    ):
-        for data in handle:
-            line = data.decode("utf-8").rstrip("\n")
-            if line:
-                yield line
-
-
-def _read_spill(path: str) -> Iterator[Tuple[Any, str]]:
-    """(sort key, line) of a spill file, streamed."""
-    for line in read_lines_gz(path):
-        yield json.loads(line)[0], line
-
-
-def _merge(spills: List[str]) -> Iterator[Tuple[Any, str]]:
-    return heapq.merge(*(_read_spill(path) for path in spills))
 
 
 class WriteRecords(beam.PTransform):
     """Writes typed records to ``<directory>/<kind>/part-NNNNN-of-MMMMM.<fmt>``.
 
     ``key`` picks the shard, ``sort_key`` orders records inside it; both must
-    depend on record content only. Records are spilled per bundle to
-    ``<directory>/_spill/<kind>/`` and merged per shard; every shard file exists even when
-    empty. Returns the written paths.
+    depend on record content only. Every shard file exists even when empty.
+    ``spill_dir``: shuffle through sorted spill files there (see the module doc).
+    Returns the written paths.
     """
 
     def __init__(
@@ -272,6 +198,7 @@ class WriteRecords(beam.PTransform):
         sort_key: Callable[[Any], Any],
         fmt: str = AVRO,
         num_shards: int = 4,
+        spill_dir: Optional[str] = None,
     ):
         super().__init__()
         if fmt not in FORMATS:
@@ -285,37 +212,48 @@ class WriteRecords(beam.PTransform):
         self._sort_key = sort_key
         self._fmt = fmt
         self._num_shards = num_shards
+        self._spill_dir = spill_dir
 
     def expand(self, records):
-        spills = records | "Spill" >> beam.ParDo(
-            _SpillBundle(self._directory, self._kind, self._num_shards, self._key, self._sort_key)
-        )
+        key, sort_key, num_shards = self._key, self._sort_key, self._num_shards
+        entries = records | "ToShards" >> beam.Map(
+            lambda record: (shard_of(key(record), num_shards), shard_entry(record, sort_key))
+        ).with_output_types(Tuple[int, Tuple[str, str]])
+        spill = FileSystems.join(self._spill_dir, f"shards-{self._kind}") if self._spill_dir else None
+        if spill is None:
+            placeholder: Any = _NO_RECORD
+            to_group = entries
+        else:
+            placeholder = _NO_SPILL
+            to_group = entries | "Spill" >> beam.ParDo(SpillEntries(spill)).with_output_types(Tuple[int, str])
         # one placeholder per shard, so every shard file exists even when it holds no
         # record: readers see a complete, stable set of files (and an empty rejected/)
         placeholders = records.pipeline | "EveryShard" >> beam.Create(
-            [(shard, _NO_RECORD) for shard in range(self._num_shards)]
-        )
-        return (
-            (spills, placeholders)
+            [(shard, placeholder) for shard in range(num_shards)]
+        ).with_output_types(to_group.element_type)
+        written = (
+            (to_group, placeholders)
             | "WithEmptyShards" >> beam.Flatten()
             | "GroupByShard" >> beam.GroupByKey()
             | "WriteShard"
-            >> beam.ParDo(_WriteShard(self._directory, self._kind, self._schema_name, self._fmt, self._num_shards))
+            >> beam.ParDo(
+                _WriteShard(self._directory, self._kind, self._schema_name, self._fmt, num_shards, spill)
+            ).with_output_types(str)
         )
+        # after every shard is in place: what failed attempts left goes
+        _ = (
+            written
+            | "AllShards" >> beam.combiners.ToList()
+            | "RemoveTemporaries" >> beam.Map(remove_temporaries).with_output_types(int)
+        )
+        return written
 
 
 def prepare_output(directory: str, kinds: Iterable[str]) -> None:
-    """Removes shard files a previous run left in these record directories, so
-    a smaller rerun cannot leave stale shards behind."""
+    """Removes shard files (and temporaries) a previous run left in these record
+    directories, so a smaller rerun cannot leave stale shards behind."""
     for kind in kinds:
-        for pattern in (FileSystems.join(directory, kind, "part-*"), FileSystems.join(directory, TEMP_DIR, kind, "*")):
+        for pattern in (FileSystems.join(directory, kind, "part-*"), FileSystems.join(directory, kind, ".part-*")):
             matches = FileSystems.match([pattern])[0].metadata_list
             if matches:
                 FileSystems.delete([m.path for m in matches])
-
-
-def remove_spill(directory: str) -> None:
-    """Drops the spill directory after a run (orphans of retried bundles included)."""
-    spill = FileSystems.join(directory, TEMP_DIR)
-    if FileSystems.exists(spill):
-        FileSystems.delete([spill])

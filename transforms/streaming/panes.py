@@ -7,8 +7,6 @@ after a restore from a checkpoint (where pane indices start over).
 
 from __future__ import annotations
 
-import os
-import time
 from typing import Any, List
 
 import apache_beam as beam
@@ -18,7 +16,8 @@ from apache_beam.transforms import window as windows
 from apache_beam.utils.timestamp import Timestamp
 from apache_beam.utils.windowed_value import PaneInfoTiming
 
-from transforms.io.sinks import AVRO, to_plain, write_shard_to
+from transforms.io.shards import to_plain
+from transforms.io.sinks import AVRO, publish, write_shard_to
 
 
 def _compact(ts: Timestamp) -> str:
@@ -43,15 +42,6 @@ def latest_file_path(output: str, kind: str, window, fmt: str) -> str:
     return FileSystems.join(output, "latest", kind, f"{folder}.{fmt}")
 
 
-def _replace_atomically(path: str, write) -> None:
-    temporary = f"{path}.{os.getpid()}.{time.monotonic_ns()}.tmp"
-    with FileSystems.create(temporary) as handle:
-        write(handle)
-    if FileSystems.exists(path):
-        FileSystems.delete([path])
-    FileSystems.rename([temporary], [path])
-
-
 class _WritePaneFile(beam.DoFn):
     """Writes one pane's records (a sorted list) to its file: temporary name, then rename.
 
@@ -71,10 +61,10 @@ class _WritePaneFile(beam.DoFn):
         path = pane_file_path(self._output, self._kind, window, pane, self._fmt)
         rows = [to_plain(r) for r in sorted(records, key=self._sort_key)]
         name = path[len(self._output) :].lstrip("/\\")
-        _replace_atomically(path, lambda handle: write_shard_to(handle, rows, self._schema, self._fmt, name))
+        publish(path, lambda handle: write_shard_to(handle, rows, self._schema, self._fmt, name))
         if self._latest:
             latest = latest_file_path(self._output, self._kind, window, self._fmt)
-            _replace_atomically(latest, lambda handle: write_shard_to(handle, rows, self._schema, self._fmt, name))
+            publish(latest, lambda handle: write_shard_to(handle, rows, self._schema, self._fmt, name))
         self._files.inc()
         self._records.inc(len(rows))
         yield path

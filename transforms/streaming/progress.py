@@ -7,6 +7,7 @@ import time
 from typing import List, Tuple
 
 import apache_beam as beam
+from apache_beam.metrics import Metrics
 from apache_beam.transforms import window as windows
 from apache_beam.utils.timestamp import Timestamp
 
@@ -25,9 +26,14 @@ class _LogProgress(beam.DoFn):
     def setup(self):
         self._count, self._last_count, self._last = 0, 0, time.monotonic()
         self._started = self._last
+        # newest event time seen, for the launcher's progress line (pipelines/progress.py)
+        self._newest_gauge, self._newest = Metrics.gauge("stream", "newest_event_time_ms"), Timestamp(0)
 
     def process(self, element, ts=beam.DoFn.TimestampParam):
         self._count += 1
+        if ts > self._newest:
+            self._newest = ts
+            self._newest_gauge.set(ts.micros // 1000)
         now = time.monotonic()
         if self._count - self._last_count >= self._every or now - self._last >= self._seconds:
             rate = (self._count - self._last_count) / max(now - self._last, 1e-6)

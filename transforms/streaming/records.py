@@ -2,8 +2,6 @@
 sightings, feed files in the ledger, growing event clusters.
 """
 
-from __future__ import annotations
-
 from typing import List, NamedTuple, Optional
 
 import apache_beam as beam

@@ -20,8 +20,6 @@ throughput corpus that took detection from 38.8 to 11.7 ms an article (3.3x), wi
 one article or paragraph labelled differently (``python -m benchmarks.language``).
 """
 
-from __future__ import annotations
-
 import re
 import threading
 from typing import List, NamedTuple, Optional, Tuple
