@@ -25,6 +25,7 @@ setuptools.setup(
     ),
     package_data={
         "schemas": ["*.avsc"],
+        "transforms.clean": ["data/*"],
         "transforms.entities": ["data/*"],
         "transforms.events": ["data/*"],
         "reporting": ["data/*"],

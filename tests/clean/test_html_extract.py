@@ -14,9 +14,20 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
+import lxml.html
 import pytest
+import trafilatura
 
-from transforms.clean.html_extract import DEFAULT_MAX_BYTES, ExtractedPage, extract_page
+from transforms.clean import html_extract
+from transforms.clean.html_extract import (
+    DEFAULT_MAX_BYTES,
+    ExtractedPage,
+    extract_page,
+    main_blocks,
+    page_metadata,
+    parse_html,
+)
+from transforms.clean.page_mode import PRECISION, RECALL
 from transforms.records import BadInput
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "html"
@@ -158,6 +169,68 @@ def test_bytes_input_is_read_as_utf8_like_str():
     prefix = "20b2b64916b0"
     raw = fixture_path(prefix, ".html").read_bytes()
     assert extract_page(raw) == extract_page(raw.decode("utf-8"))
+
+
+@pytest.mark.parametrize("prefix", sorted(PAGES))
+def test_page_metadata_gives_trafilatura_extract_metadata_fields(prefix):
+    """The lean metadata step finds what trafilatura.extract_metadata finds (author, tags, licence aside)."""
+    html, _ = load_page(prefix)
+    tree = parse_html(html)
+    ours = page_metadata(tree, PAGES[prefix]["url"])
+    theirs = trafilatura.extract_metadata(tree, default_url=PAGES[prefix]["url"], extensive=False)
+    assert (ours.title, ours.url, ours.hostname, ours.sitename, ours.date) == (
+        theirs.title,
+        theirs.url,
+        theirs.hostname,
+        theirs.sitename,
+        theirs.date,
+    )
+
+
+# --- one extraction per page ----------------------------------------------------------------------
+
+
+def _count_extractions(monkeypatch) -> list:
+    calls: list = []
+    real = html_extract._trafilatura_blocks
+
+    def counting(tree, url, favor_precision, favor_recall):
+        calls.append((favor_precision, favor_recall))
+        return real(tree, url, favor_precision, favor_recall)
+
+    monkeypatch.setattr(html_extract, "_trafilatura_blocks", counting)
+    return calls
+
+
+@pytest.mark.parametrize("focus", [PRECISION, RECALL])
+def test_an_article_page_costs_one_extraction_in_its_focus(monkeypatch, focus):
+    calls = _count_extractions(monkeypatch)
+    html, _ = load_page("359fee228518")
+    blocks = main_blocks(parse_html(html), None, focus)
+    assert calls == [(focus == PRECISION, focus == RECALL)]
+    assert sum(len(b.text) for b in blocks) > 2500
+
+
+def test_a_page_where_the_focus_finds_little_gets_trafilatura_default_cascade(monkeypatch):
+    calls = _count_extractions(monkeypatch)
+    menu = "".join(f"<li><a href='/s{i}'>Section number {i} of the site</a></li>" for i in range(300))
+    html = f"<html><body><ul>{menu}</ul><article><p>One short paragraph.</p></article></body></html>"
+    main_blocks(parse_html(html), None, PRECISION)
+    assert calls == [(True, False), (False, False)]
+
+
+def test_body_cut_in_same_class_chunks_is_joined_without_touching_the_tree():
+    chunk = "<p>" + "A paragraph of the story that goes on for a while, sentence after sentence. " * 8 + "</p>"
+    html = (
+        "<html><body><div class='article-body'>" + chunk.replace("story", "first part") + "</div>"
+        "<aside><p>Advert</p></aside><div class='article-body'>" + chunk.replace("story", "second part") + "</div>"
+        "</body></html>"
+    )
+    tree = parse_html(html)
+    before = lxml.html.tostring(tree)
+    text = " ".join(b.text for b in main_blocks(tree, None, PRECISION))
+    assert "first part" in text and "second part" in text
+    assert lxml.html.tostring(tree) == before
 
 
 # --- metadata from a handmade page -------------------------------------------------------------
@@ -340,3 +413,35 @@ def test_character_references_to_controls_do_not_cost_the_page() -> None:
     )
     page = extract_page(f"<html><body><article>{body}</article></body></html>")
     assert page.paragraphs[1] == "Escape red and gone – été."
+
+
+# --- rules after trafilatura ------------------------------------------------------------------
+
+STORY = "The council voted on Tuesday night to keep the library open for another two years after a long debate."
+
+
+def _kept(*texts: str) -> list:
+    blocks = [html_extract.Block(t, 0, "p") for t in texts]
+    return [b.text for b in html_extract._postfilter(blocks, set())]
+
+
+@pytest.mark.parametrize(
+    "line", ["12 mars 2024", "Publicado el 3 de marzo de 2024", "Aktualisiert am 5. März 2024", "March 3, 2024"]
+)
+def test_a_lead_date_line_with_a_month_name_is_dropped(line):
+    assert _kept(line, STORY) == [STORY]
+
+
+@pytest.mark.parametrize("line", ["Market outlook for 2024", "Mayors of 2024", "Octopus season 2023"])
+def test_a_lead_line_with_a_word_that_starts_like_a_month_is_kept(line):
+    assert _kept(line, STORY) == [line, STORY]
+
+
+def test_a_short_newsletter_line_is_boilerplate_but_a_long_paragraph_about_one_is_text():
+    short = "Sign up for our daily newsletter"
+    long = (
+        "Readers who subscribe to the town hall newsletter will now get the minutes of every council meeting, "
+        "the mayor said, adding that the first issue would cover the library budget and the new bus routes."
+    )
+    assert html_extract.word_count(long) > html_extract.BOILERPLATE_MAX_WORDS
+    assert _kept(STORY, short, long) == [STORY, long]

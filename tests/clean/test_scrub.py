@@ -19,6 +19,7 @@ from transforms.clean.scrub import (
     paragraphs_from_text,
     scrub_paragraphs,
     tidy_line,
+    word_count,
 )
 
 NBSP, NNBSP, ZWSP = "\u00a0", "\u202f", "\u200b"
@@ -466,3 +467,42 @@ def test_short_real_sentence_under_a_teaser_pair_is_the_documented_cost_of_the_l
     assert line not in kept
     assert ("teaser", line) in removed
     assert ARTICLE[2] in kept and ARTICLE[3] in kept  # the paragraphs after it stay
+
+
+# --- scripts written without spaces, sentence ends of other scripts ---------------------------
+
+ZH_SENTENCE = "北京市政府周二宣布，将在明年春天开放一座新的博物馆。官员表示，该项目耗资巨大。"
+
+
+def test_word_count_splits_unspaced_scripts_by_characters():
+    assert word_count("Les États-Unis ont réduit leurs effectifs") == 6
+    assert word_count("北京市政府") == 3  # 5 Han characters, 2 a word, rounded up
+    assert word_count(ZH_SENTENCE) == 18  # 35 Han characters (punctuation does not count)
+    assert word_count("東京 2020 オリンピック") == 1 + 1 + 3
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        ZH_SENTENCE,
+        "政府は火曜日、来年の春に新しい博物館を開館すると発表した。",
+        "सरकार ने मंगलवार को घोषणा की कि अगले वसंत में एक नया संग्रहालय खुलेगा।",
+        "هل ستفتح الحكومة متحفا جديدا في الربيع المقبل؟",
+    ],
+)
+def test_a_sentence_of_another_script_is_not_a_loose_headline(line):
+    kept, removed = scrub([ARTICLE[0], line, ARTICLE[1]])
+    assert line in kept, removed
+
+
+def test_a_long_thai_paragraph_is_not_a_short_line():
+    thai = "รัฐบาลประกาศเมื่อวันอังคารว่าจะเปิดพิพิธภัณฑ์แห่งใหม่ในฤดูใบไม้ผลิหน้า เจ้าหน้าที่กล่าวว่าโครงการนี้มีค่าใช้จ่ายสูงมาก"
+    assert word_count(thai) > 15
+    kept, _ = scrub([ARTICLE[0], thai, ARTICLE[1]])
+    assert thai in kept
+
+
+def test_a_short_chinese_headline_alone_is_still_a_headline():
+    kept, removed = scrub([ARTICLE[0], "北京新博物馆明年开放", ARTICLE[1]])
+    assert ("headline", "北京新博物馆明年开放") in removed
+    assert kept == [ARTICLE[0], ARTICLE[1]]

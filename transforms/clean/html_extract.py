@@ -20,9 +20,23 @@ import lxml.html
 import trafilatura
 from htmldate import find_date
 from lxml.html import HtmlElement
+from trafilatura.baseline import html2txt
+from trafilatura.core import ESCALATION_MAX_LENGTH, ESCALATION_PAGE_SHARE
+from trafilatura.metadata import (
+    META_URL,
+    Document,
+    examine_meta,
+    extract_domain,
+    extract_meta_json,
+    extract_sitename,
+    extract_title,
+    extract_url,
+)
 from trafilatura.settings import set_date_params
 from trafilatura.xpaths import BODY_XPATH
 
+from transforms.clean.page_mode import PRECISION, RECALL, choose_focus
+from transforms.clean.scrub import is_prompt, word_count
 from transforms.dates import normalise_published
 from transforms.records import BadInput
 
@@ -148,13 +162,10 @@ def extract_page(html: str, url: Optional[str] = None, *, max_bytes: int = DEFAU
         )
     tree = parse_html(html)
     try:
-        meta = trafilatura.extract_metadata(tree, default_url=url, extensive=False)
-        if meta.date is None:
-            # htmldate's extensive search runs dateparser over every locale (~0.2 s a call):
-            # only for the few pages whose markup and fast rules give no date (3 in 200 here)
-            meta.date = find_date(tree, **{**set_date_params(True), "url": meta.url})
+        meta = page_metadata(tree, url)
         title = normalize_text(meta.title) if meta.title else None
-        paragraphs = _main_text(tree, url, _headlines(tree, title))
+        focus = choose_focus(tree) if RULES["page_mode"] else RECALL
+        paragraphs = main_paragraphs(tree, url, title, focus)
     except _THIRD_PARTY_ERRORS as err:
         raise BadInput(f"extraction failed on this markup: {type(err).__name__}: {err}"[:500]) from err
     if not paragraphs:
@@ -169,65 +180,127 @@ def extract_page(html: str, url: Optional[str] = None, *, max_bytes: int = DEFAU
     )
 
 
-RULES = {
-    "links": False,
-    "fallback_ratio": 4.0,
-    "fallback_short": 1000,
-    "merge_chunks": True,
-    "link_only_max_words": 0,
-    "boilerplate": True,
-    "drop_title": True,
-    "lead_meta": True,
-}
+def page_metadata(tree: HtmlElement, url: Optional[str]) -> Document:
+    """Title, URL, site name and date, as ``trafilatura.extract_metadata`` finds them.
+
+    The same steps in the same order, without the fields the job does not use
+    (author, categories, tags, licence: they cost more than the rest together).
+    """
+    meta = examine_meta(tree)
+    try:
+        meta = extract_meta_json(tree, meta)
+    except _THIRD_PARTY_ERRORS:
+        pass  # broken JSON-LD: the markup still has its meta tags
+    if not meta.title:
+        meta.title = extract_title(tree)
+    if not meta.url:
+        meta.url = extract_url(tree, url)
+    if meta.url:
+        meta.hostname = extract_domain(meta.url, fast=True)
+    meta.date = find_date(tree, **{**set_date_params(False), "url": meta.url})
+    if meta.date is None:
+        # htmldate's extensive search runs dateparser over every locale (~0.2 s a call):
+        # only for the few pages whose markup and fast rules give no date (3 in 200 here)
+        meta.date = find_date(tree, **{**set_date_params(True), "url": meta.url})
+    if not meta.sitename:
+        meta.sitename = extract_sitename(tree)
+    if meta.sitename:
+        meta.sitename = meta.sitename.lstrip("@")
+        if meta.sitename and "." not in meta.sitename and not meta.sitename[0].isupper():
+            meta.sitename = meta.sitename.title()
+    elif meta.url:
+        match = META_URL.match(meta.url)
+        if match:
+            meta.sitename = match[1]
+    meta.clean_and_trim()
+    return meta
 
 
-class _Block(NamedTuple):
+class Block(NamedTuple):
+    """One paragraph of trafilatura's output."""
+
     text: str
     link_chars: int  # characters of text inside links
     tag: str  # trafilatura block tag: p, head, item, row, quote...
 
 
-def _main_text(tree: HtmlElement, url: Optional[str], headlines: Set[str]) -> List[str]:
-    """Main text as normalized paragraphs (empty list when none is found)."""
-    work = deepcopy(tree)  # trafilatura and our pre-cleaning prune in place
-    if RULES["merge_chunks"]:
-        _merge_body_chunks(work)
-    blocks = _trafilatura_blocks(work, url, favor_precision=True)
+# Switches of the steps after trafilatura, all on in production; the ablation benchmark
+# (benchmarks/cleanup_ablation.py) turns each off in turn on the tuning half.
+RULES = {
+    "page_mode": True,  # learned focus per page (page_mode.py); off: favor_recall everywhere
+    "merge_chunks": True,
+    "drop_title": True,
+    "lead_meta": True,
+    "boilerplate": True,
+    "prompt": True,
+}
+
+
+def main_paragraphs(tree: HtmlElement, url: Optional[str], title: Optional[str], focus: str) -> List[str]:
+    """Main text in the given focus as normalized paragraphs (empty list when none is found)."""
+    return [b.text for b in _postfilter(main_blocks(tree, url, focus), _headlines(tree, title))]
+
+
+def main_blocks(tree: HtmlElement, url: Optional[str], focus: str) -> List[Block]:
+    """trafilatura's main text in the given focus ("precision" or "recall"), as blocks.
+
+    One extraction; only when it finds little text on a page that has more
+    (trafilatura's own escalation test: under ESCALATION_MAX_LENGTH characters and
+    under ESCALATION_PAGE_SHARE of the page's text) does trafilatura's default cascade
+    run instead, with its justext comparison and recall retry.
+    """
+    work = _merged_body_chunks(tree) if RULES["merge_chunks"] else tree
+    blocks = _trafilatura_blocks(work, url, favor_precision=focus == PRECISION, favor_recall=focus == RECALL)
     size = sum(len(b.text) for b in blocks)
-    if size < RULES["fallback_short"]:
-        # precision mode skips trafilatura's rescue stages: when its text is
-        # short, a balanced run that finds several times more text wins
-        more = _trafilatura_blocks(work, url, favor_precision=False)
-        if sum(len(b.text) for b in more) > RULES["fallback_ratio"] * size:
-            blocks = more
-    return [b.text for b in _postfilter(blocks, headlines)]
+    if size < ESCALATION_MAX_LENGTH and size < ESCALATION_PAGE_SHARE * len(html2txt(work)):
+        blocks = _trafilatura_blocks(work, url, favor_precision=False, favor_recall=False)
+    return blocks
 
 
-def _trafilatura_blocks(tree: HtmlElement, url: Optional[str], favor_precision: bool) -> List[_Block]:
+def _trafilatura_blocks(
+    tree: HtmlElement, url: Optional[str], favor_precision: bool, favor_recall: bool
+) -> List[Block]:
+    # bare_extraction works on its own copy of the tree it is given
     doc = trafilatura.bare_extraction(
-        deepcopy(tree),
+        tree,
         url=url,
         favor_precision=favor_precision,
+        favor_recall=favor_recall,
         include_comments=False,
         include_tables=True,
-        include_links=bool(RULES["links"]),
         with_metadata=False,
     )
     body = getattr(doc, "body", None) if doc is not None else None
     return _blocks(body) if body is not None else []
 
 
-def _merge_body_chunks(tree: HtmlElement) -> None:
-    """Joins an article body split into sibling chunks of the same class.
+def _merged_body_chunks(tree: HtmlElement) -> HtmlElement:
+    """The tree, or a copy whose article body, split into sibling chunks, is one again.
 
     trafilatura keeps only the first element matching its article-body XPath;
     some sites (e.g. React layouts) cut one body into several same-class
     containers. Later chunks are moved into the first one when every chunk
     holds real paragraphs (not a list of teasers sharing the class).
     """
+    if not _body_chunks(tree):
+        return tree
+    work = deepcopy(tree)
+    chunks = _body_chunks(work)
+    first = chunks[0]
+    for chunk in chunks[1:]:
+        if any(anc in chunks for anc in chunk.iterancestors()):
+            continue
+        for child in list(chunk):
+            first.append(child)
+        chunk.getparent().remove(chunk)
+    return work
+
+
+def _body_chunks(tree: HtmlElement) -> List[HtmlElement]:
+    """Same-tag, same-class matches of the article-body XPath, each with real paragraphs; [] if under two."""
     matches = BODY_XPATH[0](tree)
     if len(matches) < 2:
-        return
+        return []
     first = matches[0]
     chunks = [
         el
@@ -235,13 +308,8 @@ def _merge_body_chunks(tree: HtmlElement) -> None:
         if el.tag == first.tag and el.get("class") == first.get("class") and first not in el.iterancestors()
     ]
     if len(chunks) < 2 or any(_paragraph_chars(el) < 400 for el in chunks):
-        return
-    for chunk in chunks[1:]:
-        if any(anc in chunks for anc in chunk.iterancestors()):
-            continue
-        for child in list(chunk):
-            first.append(child)
-        chunk.getparent().remove(chunk)
+        return []
+    return chunks
 
 
 def _paragraph_chars(el: HtmlElement) -> int:
@@ -273,8 +341,12 @@ _BOILERPLATE = re.compile(
 _LEAD_META = re.compile(
     r"""^(?:
         (?:by|par|por|von|di|door)\s.*
-      | .*\b(?:jan|feb|f[ée]v|mar|apr|avr|abr|may|mai|mag|jun|juin|jul|juil|aug|ago|ao[uû]|sep|set|oct|out|ott|nov
-             |dec|d[ée]c|dez|dic)[a-zéû]*\.?\s.*\b(?:1[89]\d\d|20\d\d)\b.*  # a date with a month name
+      | .*\b(?:jan(?:uary|vier)?|janv|feb(?:ruary)?|f[ée]v(?:rier)?|mar(?:ch|s)?|apr(?:il)?|avr(?:il)?|abr(?:il)?
+             |may|mai|jun[ei]?|juin|jul[iy]?|juil(?:let)?|aug(?:ust)?|ao[uû]t|sep(?:t(?:ember|embre)?)?|oct(?:ober|obre)?
+             |nov(?:ember|embre)?|dec(?:ember)?|d[ée]c(?:embre)?|dez(?:ember)?|enero|febrero|marzo|mayo|junio|julio
+             |agosto|septiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre
+             |ottobre|dicembre|janeiro|fevereiro|mar[cç]o|maio|junho|julho|setembro|outubro|novembro|dezembro
+             |januar|februar|m[äa]rz|oktober)\b\.?\s.*\b(?:1[89]\d\d|20\d\d)\b.*  # a date with a month name
       | .*\b\d{1,2}[./-]\d{1,2}[./-](?:\d\d|\d{4})\b.*  # a numeric date
       | .*\b\d{1,2}:\d\d\b.*  # a time
       | .*\b(?:min(?:ute)?s?\s+read|reading\s+time|temps\s+de\s+lecture|tempo\s+de\s+leitura)\b.*
@@ -283,22 +355,28 @@ _LEAD_META = re.compile(
 )
 
 
+# furniture lines are short: a longer paragraph that mentions "subscribe ... newsletter" is text
+BOILERPLATE_MAX_WORDS = 25
+
+
 LEAD_BLOCKS = 4  # how many leading blocks may be headline or dateline furniture
 
 
 LEAD_META_MAX_WORDS = 10
 
 
-def _postfilter(blocks: List[_Block], headlines: Set[str]) -> List[_Block]:
-    out: List[_Block] = []
+def _postfilter(blocks: List[Block], headlines: Set[str]) -> List[Block]:
+    out: List[Block] = []
     for i, b in enumerate(blocks):
-        if i < LEAD_BLOCKS and not out or i < LEAD_BLOCKS and all(len(o.text.split()) < 25 for o in out):
+        if i < LEAD_BLOCKS and not out or i < LEAD_BLOCKS and all(word_count(o.text) < 25 for o in out):
             # still in the lead: headline repeats and dateline/byline lines
             if RULES["drop_title"] and _title_key(b.text) in headlines:
                 continue
-            if RULES["lead_meta"] and len(b.text.split()) <= LEAD_META_MAX_WORDS and _LEAD_META.match(b.text):
+            if RULES["lead_meta"] and word_count(b.text) <= LEAD_META_MAX_WORDS and _LEAD_META.match(b.text):
                 continue
-        if RULES["boilerplate"] and len(b.text) <= 400 and _BOILERPLATE.match(b.text):
+        if RULES["boilerplate"] and word_count(b.text) <= BOILERPLATE_MAX_WORDS and _BOILERPLATE.match(b.text):
+            continue
+        if RULES["prompt"] and is_prompt(b.text):
             continue
         out.append(b)
     return out
@@ -327,7 +405,7 @@ def _headlines(tree: HtmlElement, title: Optional[str]) -> Set[str]:
         for sep in _TITLE_SEPARATORS:
             if sep in text:
                 head, tail = text.rsplit(sep, 1)[0], text.split(sep, 1)[1]
-                keys.update(_title_key(part) for part in (head, tail) if len(part.split()) >= 3)
+                keys.update(_title_key(part) for part in (head, tail) if word_count(part) >= 3)
     keys.discard("")
     return keys
 
@@ -336,7 +414,7 @@ def _headlines(tree: HtmlElement, title: Optional[str]) -> Set[str]:
 _BLOCK_TAGS = {"body", "p", "head", "quote", "list", "item", "table", "row", "div", "code", "article", "section"}
 
 
-def _blocks(body: lxml.etree._Element) -> List[_Block]:
+def _blocks(body: lxml.etree._Element) -> List[Block]:
     """Splits trafilatura's output tree into normalized paragraphs.
 
     Blocks (p, head, list items, table rows, quotes) and line breaks end a
@@ -344,14 +422,14 @@ def _blocks(body: lxml.etree._Element) -> List[_Block]:
     """
     buf: List[str] = []
     link = [0]
-    out: List[_Block] = []
+    out: List[Block] = []
     tags = ["body"]
 
     def flush() -> None:
         raw = "".join(buf)
         text = normalize_text(raw)
         if text:
-            out.append(_Block(text, min(link[0], len(text)), tags[-1]))
+            out.append(Block(text, min(link[0], len(text)), tags[-1]))
         buf.clear()
         link[0] = 0
 

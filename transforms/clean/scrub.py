@@ -116,8 +116,29 @@ def paragraphs_from_text(text: str) -> List[str]:
     return [line for line in map(tidy_line, text.splitlines()) if line]
 
 
-def _words(text: str) -> int:
-    return len(text.split())
+# Scripts written without spaces between words (Han, kana, Thai, Lao, Khmer, Myanmar,
+# Tibetan): a whole sentence is one whitespace token there.
+_UNSPACED = re.compile(
+    "[\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\uf900-\ufaff\U00020000-\U0002ffff]"
+)
+
+
+# characters per word in those scripts (a Chinese word is 1.5-2 characters, a Thai one 4-6;
+# 2 keeps a Chinese headline of ~20 characters short and a Thai sentence long)
+UNSPACED_CHARS_PER_WORD = 2
+
+
+def word_count(text: str) -> int:
+    """Words in a line: whitespace tokens, where a token in a script written without
+    spaces counts one word per ``UNSPACED_CHARS_PER_WORD`` of its characters."""
+    if not _UNSPACED.search(text):
+        return len(text.split())
+    words = 0
+    for token in text.split():
+        unspaced = len(_UNSPACED.findall(token))
+        words += max(1, -(-unspaced // UNSPACED_CHARS_PER_WORD)) if unspaced else 1
+    return words
 
 
 def _rx(*patterns: str, flags: int = re.IGNORECASE) -> Tuple[Pattern[str], ...]:
@@ -229,6 +250,10 @@ PROMPT = _rx(
 PROMPT_MAX_WORDS = 20
 
 
+# the PROMPT patterns as one regex: one scan a line (every extracted HTML block is asked)
+_PROMPT_ANY = re.compile("|".join(f"(?:{p.pattern})" for p in PROMPT), re.IGNORECASE)
+
+
 # "Accueil > Monde > Irak", "Irak - Monde arabe - Spécial notre site"
 _CRUMB_SEPARATOR = re.compile(r"\s+([-–—>›/])\s+")
 
@@ -268,11 +293,11 @@ def _any(patterns: Sequence[Pattern[str]], text: str) -> bool:
 
 def _short(patterns: Sequence[Pattern[str]], max_words: Optional[int]) -> Callable[[str], bool]:
     """A rule matching one of the patterns, only on lines of at most max_words words."""
-    return lambda text: (max_words is None or _words(text) <= max_words) and _any(patterns, text)
+    return lambda text: (max_words is None or word_count(text) <= max_words) and _any(patterns, text)
 
 
 def is_caption(text: str) -> bool:
-    if _words(text) <= CAPTION_MAX_WORDS and _any(CAPTION, text):
+    if word_count(text) <= CAPTION_MAX_WORDS and _any(CAPTION, text):
         return True
     # © then only a short capitalised credit ("©AFP/Archives", "© Getty Images") ends
     # a caption; "la marque © appartient ..." or "© ... ." inside a sentence does not
@@ -281,10 +306,15 @@ def is_caption(text: str) -> bool:
         return False
     credit = tail.group(1).strip()
     return (
-        0 < _words(credit) <= _CREDIT_MAX_WORDS
+        0 < word_count(credit) <= _CREDIT_MAX_WORDS
         and (credit[0].isupper() or credit[0].isdigit())
         and not _NOT_A_CREDIT.search(credit)
     )
+
+
+def is_prompt(text: str) -> bool:
+    """A call to act (subscribe, follow, click, watch), at most ``PROMPT_MAX_WORDS`` words."""
+    return word_count(text) <= PROMPT_MAX_WORDS and bool(_PROMPT_ANY.search(text))
 
 
 def is_breadcrumb(text: str) -> bool:
@@ -293,12 +323,12 @@ def is_breadcrumb(text: str) -> bool:
     # "A - B" could be a short title; three levels, or an explicit ">" path, make a trail
     if len(segments) < 3 and not separators & {">", "›"}:
         return False
-    return all(0 < _words(s) <= _CRUMB_MAX_WORDS and not _NOT_A_CRUMB.search(s) for s in segments)
+    return all(0 < word_count(s) <= _CRUMB_MAX_WORDS and not _NOT_A_CRUMB.search(s) for s in segments)
 
 
 def is_dateline(text: str) -> bool:
     """A line holding a date and nothing else but dateline words and numbers."""
-    if _words(text) > _DATELINE_MAX_WORDS:
+    if word_count(text) > _DATELINE_MAX_WORDS:
         return False
     folded = fold(text)
     matches = date_matches(folded)
@@ -324,7 +354,7 @@ LINE_RULES: Sequence[Tuple[str, Callable[[str], bool]]] = (
     ("breadcrumb", is_breadcrumb),
     ("byline", _short(BYLINE, BYLINE_MAX_WORDS)),
     ("source", _short(SOURCE, SOURCE_MAX_WORDS)),
-    ("prompt", _short(PROMPT, PROMPT_MAX_WORDS)),
+    ("prompt", is_prompt),
     ("dateline", is_dateline),
 )
 
@@ -337,8 +367,10 @@ def line_rule(text: str) -> Optional[str]:
     return None
 
 
-# sentence-final punctuation, possibly followed by closing brackets
-_SENTENCE_END = re.compile(r"(?:[.!?:;…»\"”]|[.!?…][)\]])$")
+# sentence-final punctuation, possibly followed by closing brackets: Latin, CJK (。！？
+# and full-width forms, closing 」』), Devanagari danda, Arabic/Urdu, Armenian, Ethiopic,
+# Myanmar and Tibetan full stops
+_SENTENCE_END = re.compile(r"(?:[.!?:;…»\"”。．！？；：」』｡।॥؟۔։።။།]|[.!?…。！？][)\]）】])$")
 
 
 _ELLIPSIS_END = re.compile(r"(?:\.{2,}|…)[?!]?$")
@@ -351,12 +383,12 @@ _TRAILING_BRACKETS = re.compile(r"\s*[(\[][^()\[\]]*[)\]]$")
 
 
 def _headline_like(text: str) -> bool:
-    return _words(text) <= HEADLINE_MAX_WORDS
+    return word_count(text) <= HEADLINE_MAX_WORDS
 
 
 def _short_unpunctuated(text: str) -> bool:
     return (
-        _words(text) <= SHORT_LINE_MAX_WORDS
+        word_count(text) <= SHORT_LINE_MAX_WORDS
         and not _SENTENCE_END.search(text)
         and not _BULLET.match(text)
         and bool(_LETTER.search(text))
@@ -365,7 +397,7 @@ def _short_unpunctuated(text: str) -> bool:
 
 def _teaser_lead(text: str) -> bool:
     """A short sentence that can be a teaser's lead: not a list item, not an intro to one."""
-    return _words(text) <= TEASER_LEAD_MAX_WORDS and not _BULLET.match(text) and not text.endswith(":")
+    return word_count(text) <= TEASER_LEAD_MAX_WORDS and not _BULLET.match(text) and not text.endswith(":")
 
 
 def _title_keys(title: Optional[str]) -> FrozenSet[str]:
