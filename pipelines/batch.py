@@ -64,7 +64,8 @@ class BatchOptions(PipelineOptions):
         parser.add_argument(
             "--input",
             action="append",
-            help="file, directory or glob of .html/.htm/.html.gz/.txt/.jsonl(.gz)/.warc(.gz)/.avro; repeatable",
+            help="file, directory or glob of .html/.htm/.html.gz/.txt/.jsonl(.gz)/.warc(.gz)/.avro; repeatable; "
+            "with --run_date, {run_date} in it stands for the run date (feeds/{run_date}/)",
         )
         # not argparse-required: Beam registers every options class globally, and a
         # required flag would break every other pipeline built in the same process
@@ -296,7 +297,11 @@ def run(argv: Optional[Sequence[str]] = None, save_main_session: bool = True, wa
     except ValueError as error:
         raise SystemExit(str(error)) from None
     runner = runner_name(options)
-    dated = dated_runs.plan_dated_run(batch, batch.input or [], runner) if batch.run_date else None
+    dated = (
+        dated_runs.plan_dated_run(batch, dated_runs.expand_patterns(batch.input or [], batch.run_date), runner)
+        if batch.run_date
+        else None
+    )
     if dated is not None:
         print(dated_runs.describe_plan(dated))
         planned = len(dated.inputs) or None

@@ -38,6 +38,16 @@ RECORDED_OPTIONS = (
 )
 
 
+RUN_DATE_FIELD = "{run_date}"
+
+
+def expand_patterns(patterns: List[str], run_date: str) -> List[str]:
+    """``{run_date}`` in an input pattern stands for the run date: inputs kept in one
+    folder per day (``feeds/{run_date}/``) give each date its own files, which is what
+    a backfill of past dates needs (a flat folder gives the first date every file)."""
+    return [pattern.replace(RUN_DATE_FIELD, run_date) for pattern in patterns]
+
+
 def recorded_options(options: Any, runner: str) -> Dict[str, Any]:
     recorded = {name: getattr(options, name) for name in RECORDED_OPTIONS}
     recorded["runner"] = runner

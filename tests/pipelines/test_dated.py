@@ -263,3 +263,31 @@ def test_the_plan_warns_about_changed_files_and_options(tmp_path: Path) -> None:
     assert "options differ from the previous run of this date: num_shards" in dated.describe_plan(
         dated.plan_dated_run(other, [str(feeds)], "DirectRunner")
     )
+
+
+def test_run_date_in_an_input_pattern_picks_that_day_s_folder(tmp_path: Path) -> None:
+    assert dated.expand_patterns(["/feeds/{run_date}/", "/x/*.jsonl"], "2020-09-16") == [
+        "/feeds/2020-09-16/",
+        "/x/*.jsonl",
+    ]
+    feeds, out = tmp_path / "feeds", tmp_path / "out"
+    for day in (DAY1, DAY2):
+        (feeds / day).mkdir(parents=True)
+        write_jsonl(
+            feeds / day / "wire.jsonl", [{"id": f"w-{day}", "url": f"https://example.org/{day}", "text": "Brève."}]
+        )
+    # a backfill of DAY2 before DAY1 still reads only DAY2's folder
+    argv = [
+        "--input",
+        str(feeds / "{run_date}"),
+        "--output",
+        str(out),
+        "--run_date",
+        DAY2,
+        "--incremental",
+        "--skip_entities",
+    ]
+    run(argv, save_main_session=False)
+    manifest = ledger.read_manifests(str(out))[DAY2]
+    assert manifest["patterns"] == [str(feeds / DAY2)]
+    assert [Path(i["path"]).parent.name for i in manifest["inputs"]] == [DAY2]
