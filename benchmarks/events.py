@@ -48,6 +48,7 @@ from sklearn.metrics import f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 
 from tools.train_event_types import (
+    ALL_VIEWS,
     CHAR_VIEW,
     CHOSEN,
     DEFAULT_DATA,
@@ -196,6 +197,11 @@ def speed(texts: Sequence[str], n: int = 200) -> dict:
 # --- main -------------------------------------------------------------------------------------------
 
 
+def _without(setup, *views):
+    """The setup with some views left out (an ablation variant)."""
+    return setup._replace(views=tuple(v for v in setup.views if v not in views))
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(DEFAULT_DATA))
@@ -232,7 +238,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(show(name, scores), flush=True)
 
     # The shipped setting, first: its out-of-fold probabilities are reused below.
-    chosen_name = "stack: words + chars + parse + sentence + frames + md vectors + GloVe (CHOSEN)"
+    chosen_name = "stack: words + chars + parse + sentence + frames (CHOSEN)"
     chosen_P: Dict[int, np.ndarray] = {}
     chosen_models: Dict[int, List[EventTypeModel]] = {}
     for seed in seeds:
@@ -256,38 +262,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             ("one LinearSVC over the previous four views side by side", ("single", PREVIOUS_VIEWS, svc1)),
             ("previous stack: words + chars + parse + sentence", ("stack", CHOSEN._replace(views=PREVIOUS_VIEWS))),
             (
-                "stack without the sentence embedding",
-                ("stack", CHOSEN._replace(views=tuple(v for v in CHOSEN.views if v != SENTENCE_VIEW))),
+                "all seven views: the stack with md vectors + GloVe (ablation reference)",
+                ("stack", ALL_VIEWS),
             ),
+            ("all seven views without the md word vectors", ("stack", _without(ALL_VIEWS, VECTOR_VIEW))),
+            ("all seven views without GloVe", ("stack", _without(ALL_VIEWS, GLOVE_VIEW))),
+            ("all seven views without the sentence embedding", ("stack", _without(ALL_VIEWS, SENTENCE_VIEW))),
             (
-                "stack without the parse view",
-                ("stack", CHOSEN._replace(views=tuple(v for v in CHOSEN.views if v != PARSE_VIEW))),
+                "stack without the sentence embedding (no embedding wheel at all)",
+                ("stack", _without(CHOSEN, SENTENCE_VIEW)),
             ),
-            (
-                "stack without the frame terms",
-                ("stack", CHOSEN._replace(views=tuple(v for v in CHOSEN.views if v != FRAME_VIEW))),
-            ),
-            (
-                "stack without the md word vectors",
-                ("stack", CHOSEN._replace(views=tuple(v for v in CHOSEN.views if v != VECTOR_VIEW))),
-            ),
-            (
-                "stack without GloVe",
-                ("stack", CHOSEN._replace(views=tuple(v for v in CHOSEN.views if v != GLOVE_VIEW))),
-            ),
-            (
-                "stack without the two static word-vector wheels (md vectors, GloVe)",
-                ("stack", CHOSEN._replace(views=tuple(v for v in CHOSEN.views if v not in (VECTOR_VIEW, GLOVE_VIEW)))),
-            ),
-            (
-                "stack without any embedding wheel (USE, md vectors, GloVe)",
-                (
-                    "stack",
-                    CHOSEN._replace(
-                        views=tuple(v for v in CHOSEN.views if v not in (VECTOR_VIEW, GLOVE_VIEW, SENTENCE_VIEW))
-                    ),
-                ),
-            ),
+            ("stack without the parse view", ("stack", _without(CHOSEN, PARSE_VIEW))),
+            ("stack without the frame terms", ("stack", _without(CHOSEN, FRAME_VIEW))),
             (
                 "stack, meta C chosen by inner CV among 0.1/0.3/1 (nested)",
                 ("stack", CHOSEN._replace(meta_C=(0.1, 0.3, 1.0))),

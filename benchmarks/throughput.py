@@ -1,6 +1,6 @@
 """Throughput and memory of the batch job, measured in one run.
 
-    python -m benchmarks.throughput [--pages 5000] [--scale 4] [--repeats 1] [--skip_loop]
+    python -m benchmarks.throughput [--pages 5000] [--scale 4] [--repeats 1] [--skip_loop] [--spill_dir auto|none]
     python -m benchmarks.throughput --whole [--pages 1000] [--repeats 3]
 
 1. Builds a corpus of --pages HTML pages from the extraction benchmark's 181
@@ -19,6 +19,8 @@
    Peak RSS is sampled every 0.2 s over each process tree: the launcher (the
    DirectRunner driver), the SDK workers together, and each worker alone.
    ``--skip_loop`` runs only the Beam side (a memory check: no ratio).
+   ``--spill_dir none`` runs the job without its DirectRunner spill files (Beam's
+   in-memory shuffles only), to measure what they save.
    ``--whole`` instead compares the whole batch job (cleanup → entities →
    events → counts) with its NER stage alone (``benchmarks.ner_stage``:
    ``TagEntities`` over the articles the whole job wrote), same runner and
@@ -134,7 +136,7 @@ def measure(command: List[str]) -> Dict[str, float]:
     }
 
 
-def beam_command(corpus: pathlib.Path, output: pathlib.Path, workers: int) -> List[str]:
+def beam_command(corpus: pathlib.Path, output: pathlib.Path, workers: int, spill_dir: str = "auto") -> List[str]:
     return [
         sys.executable,
         "-m",
@@ -148,6 +150,7 @@ def beam_command(corpus: pathlib.Path, output: pathlib.Path, workers: int) -> Li
         "DirectRunner",
         f"--direct_num_workers={workers}",
         "--direct_running_mode=multi_processing",
+        f"--spill_dir={spill_dir}",
     ]
 
 
@@ -225,6 +228,11 @@ def main() -> int:
     parser.add_argument("--workdir", type=pathlib.Path, default=pathlib.Path(tempfile.gettempdir()) / "newsfeed-bench")
     parser.add_argument("--skip_loop", action="store_true", help="run only the Beam side (memory check, no ratio)")
     parser.add_argument(
+        "--spill_dir",
+        default="auto",
+        help="the batch job's --spill_dir: auto (its default: spill files on the DirectRunner) or none",
+    )
+    parser.add_argument(
         "--results",
         type=pathlib.Path,
         default=None,
@@ -249,7 +257,7 @@ def main() -> int:
     for repeat in range(args.repeats):
         for name, command in (
             ("loop", loop_command(corpus, args.workdir / "out-loop")),
-            ("beam", beam_command(corpus, args.workdir / "out-beam", args.workers)),
+            ("beam", beam_command(corpus, args.workdir / "out-beam", args.workers, args.spill_dir)),
         ):
             if name == "loop" and args.skip_loop:
                 continue
@@ -265,6 +273,7 @@ def main() -> int:
     report = {
         "pages": args.pages,
         "workers": args.workers,
+        "spill_dir": args.spill_dir,
         "cpu_count": os.cpu_count(),
         "loop_articles_per_s": statistics.median(r["articles_per_s"] for r in runs["loop"]) if ratios else None,
         "beam_articles_per_s": statistics.median(r["articles_per_s"] for r in runs["beam"]),
@@ -276,7 +285,7 @@ def main() -> int:
     }
     if args.scale > 1:
         big = build_corpus(args.data, args.pages * args.scale, args.workdir / f"corpus-{args.pages * args.scale}")
-        scaled = measure(beam_command(big, args.workdir / "out-beam-big", args.workers))
+        scaled = measure(beam_command(big, args.workdir / "out-beam-big", args.workers, args.spill_dir))
         print(
             f"beam  {args.pages * args.scale} pages: {scaled['articles']} articles in {scaled['seconds']:.1f} s = "
             f"{scaled['articles_per_s']:.1f}/s, peak RSS {scaled['peak_rss_mb']:.0f} MB "

@@ -336,14 +336,19 @@ def run_pipeline(
     stream: Optional[TextIO] = None,
     force: bool = False,
     every: float = BATCH_SECONDS,
+    on_run: Optional[Callable[[], None]] = None,
 ):
     """``pipeline.run()`` and wait, printing progress lines meanwhile; returns the result.
+
+    ``on_run`` is called once the job is submitted (a watch that needs the running job);
 
     ``total_inputs`` counts the input files (for an ETA); ``every`` is the default
     interval; ``force`` prints even when ``stream`` is no terminal (tests, benchmarks)."""
     stream = stream or sys.stderr
     if not (force or wanted(options, stream)):
         result = pipeline.run()
+        if on_run is not None:
+            on_run()
         result.wait_until_finish()
         return result
     seconds = max(options.view_as(ProgressOptions).progress_seconds or every, 0.2)
@@ -363,6 +368,8 @@ def run_pipeline(
         with tap_fn_api_runner(live, seconds):
             result = pipeline.run()
         current["result"] = result
+        if on_run is not None:
+            on_run()
         result.wait_until_finish()
     finally:
         printer.stop()

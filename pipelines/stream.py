@@ -12,7 +12,8 @@
     # a Kafka topic of JSON article records; events and aggregates also to Kafka
     python -m pipelines.stream --kafka_bootstrap localhost:9092 --kafka_topic articles \\
         --kafka_events_topic events --kafka_aggregates_topic aggregates --output out-stream \\
-        --runner=PrismRunner --prism_location=.cache/bin/prism
+        [--kafka_group newsfeed-stream] [--kafka_start committed|earliest|latest] \\
+        [--runner=PrismRunner --prism_location=.cache/bin/prism]   # Prism is the default when built
 
 Event time is the publication time (ingestion time when unknown). Articles are
 de-duplicated as they come (canonical URL, record id, body fingerprint; first copy
@@ -47,12 +48,15 @@ import argparse
 import logging
 import sys
 import time
+from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import (
+    FlinkRunnerOptions,
     PipelineOptions,
     PortableOptions,
+    PrismRunnerOptions,
     SetupOptions,
     StandardOptions,
 )
@@ -61,6 +65,7 @@ from apache_beam.transforms import window as windows
 from pipelines import progress
 from pipelines.batch import BatchOptions, collect_counters
 from pipelines.feeds import FeedOptions, add_fetched
+from pipelines.flink_watch import EndOfTimeMonitor, rest_address
 from pipelines.summary import write_summary_json
 from transforms.clean.cleanup import CleanArticles
 from transforms.entities.tagger import TagEntities
@@ -119,6 +124,18 @@ class StreamOptions(PipelineOptions):
         )
         parser.add_argument("--kafka_bootstrap", help="Kafka bootstrap servers, host:port[,host:port]")
         parser.add_argument("--kafka_topic", help="Kafka topic of JSON article records")
+        parser.add_argument(
+            "--kafka_group",
+            default="newsfeed-stream",
+            help="consumer group the read offsets are committed to, on checkpoint (default: %(default)s)",
+        )
+        parser.add_argument(
+            "--kafka_start",
+            default="committed",
+            choices=("committed", "earliest", "latest"),
+            help="where a new job starts reading: the group's committed offsets (else the earliest), "
+            "the earliest or the latest (default: %(default)s)",
+        )
         parser.add_argument("--kafka_events_topic", help="Kafka topic to write event updates to (JSON)")
         parser.add_argument("--kafka_aggregates_topic", help="Kafka topic to write pane-annotated aggregates to (JSON)")
         parser.add_argument(
@@ -170,24 +187,73 @@ def output_format(options: PipelineOptions) -> str:
     return options.view_as(BatchOptions).format
 
 
+PRISM_BINARY = Path(__file__).resolve().parents[1] / ".cache" / "bin" / "prism"  # built by `make prism`
+DIRECT_RUNNERS = ("DirectRunner", "SwitchingDirectRunner", "FnApiRunner", "BundleBasedDirectRunner")
+
+
+def choose_runner(options: PipelineOptions, stream: StreamOptions, prism: Path = PRISM_BINARY) -> None:
+    """A Kafka stream needs a runner with processing-time triggers: the Python direct
+    runners die in Beam's trigger code on early firings (``'NoneType' object has no
+    attribute 'time'``). Without ``--runner``: Prism when its binary is at hand
+    (``--prism_location``, else ``.cache/bin/prism``), else refuse with what to pass."""
+    if not stream.kafka_topic:
+        return
+    standard = options.view_as(StandardOptions)
+    prism_options = options.view_as(PrismRunnerOptions)
+    if standard.runner is None:
+        location = prism_options.prism_location or (str(prism) if prism.is_file() else None)
+        if location is None:
+            raise SystemExit(
+                "--kafka_topic needs a streaming runner and none was given: pass --runner=PrismRunner "
+                "--prism_location=PATH (`make prism` builds .cache/bin/prism, which is then used by default) "
+                "or --runner=FlinkRunner (see deploy/flink/README.md); the Python direct runners cannot "
+                "run this job's early firings"
+            )
+        standard.runner = "PrismRunner"
+        prism_options.prism_location = location
+        logging.getLogger("newsfeed.stream").info("no --runner given: running on Prism (%s)", location)
+    elif standard.runner in DIRECT_RUNNERS and stream.early_firing_seconds > 0:
+        raise SystemExit(
+            f"--runner={standard.runner} cannot run a Kafka stream with early firings (its trigger code fails on "
+            "processing-time timers): pass --runner=PrismRunner --prism_location=PATH or --runner=FlinkRunner, "
+            "or --early_firing_seconds=0"
+        )
+
+
+def end_of_time_monitor(options: PipelineOptions, stream: StreamOptions) -> Optional[EndOfTimeMonitor]:
+    """A Kafka stream on a Flink session cluster gets a live check of the start that drops
+    every record (pipelines/flink_watch.py); other runners have the end-of-run check only."""
+    rest = rest_address(options.view_as(FlinkRunnerOptions).flink_master)
+    if not stream.kafka_topic or options.view_as(StandardOptions).runner != "FlinkRunner" or rest is None:
+        return None
+    submitted_ms = int(time.time() * 1000)
+    stop = stream.stop_after_minutes
+    return EndOfTimeMonitor(rest, submitted_ms, submitted_ms + int(stop * 60_000) if stop else 0)
+
+
 def kafka_io_module():
-    """``transforms.kafka_io`` (written by another engineer); a clear error without it."""
+    """``transforms.io.kafka``; a clear error when it cannot be imported (confluent-kafka missing)."""
     try:
-        from transforms.io import kafka as kafka_io  # noqa: PLC0415 — optional until it lands
+        from transforms.io import kafka as kafka_io  # noqa: PLC0415 — only Kafka jobs need the client
     except ImportError as error:
         raise SystemExit(
-            f"--kafka_* options need transforms/kafka_io.py, which could not be imported ({error})"
+            f"--kafka_* options need transforms/io/kafka.py, which could not be imported ({error})"
         ) from error
     return kafka_io
 
 
 def read_kafka(pipeline: beam.Pipeline, options: StreamOptions):
-    """``kafka_io.KafkaRecord``s of ``--kafka_topic`` (offset checkpoints and the
-    watermark are kafka_io's; ``--stop_after_minutes`` ends an unbounded read)."""
+    """``KafkaRecord``s of ``--kafka_topic`` from ``--kafka_start``; offsets are committed
+    to ``--kafka_group`` on checkpoint (offset checkpoints, the watermark and partition
+    discovery are transforms/io/kafka.py's; ``--stop_after_minutes`` ends the read)."""
     kafka_io = kafka_io_module()
     stop = options.stop_after_minutes * 60 if options.stop_after_minutes else None
     return pipeline | "ReadKafka" >> kafka_io.ReadFromKafka(
-        bootstrap_servers=options.kafka_bootstrap, topics=[options.kafka_topic], stop_after_seconds=stop
+        bootstrap_servers=options.kafka_bootstrap,
+        topics=[options.kafka_topic],
+        stop_after_seconds=stop,
+        group_id=options.kafka_group,
+        start=options.kafka_start,
     )
 
 
@@ -352,6 +418,29 @@ def reconcile(counters: Dict[str, Dict[str, int]]) -> Dict[str, int]:
     }
 
 
+DROPPED_BY_RUNNER = "StatefulParDoDropped"  # Beam's counter of elements a stateful stage dropped as late
+
+
+def dropped_by_the_runner(counters: Dict[str, Dict[str, int]]) -> int:
+    """Records the runner dropped at a stateful stage (global window expired: the watermark
+    reached the end of time while the sources still ran)."""
+    return sum(values.get(DROPPED_BY_RUNNER, 0) for values in counters.values())
+
+
+def fail_on_dropped_records(counters: Dict[str, Dict[str, int]]) -> None:
+    """Fails the run loudly when the runner dropped records: with Beam 2.62's portable Flink
+    job server a start can release the watermark past the Python reader (apache/beam#19637),
+    and the job then ends, or runs on, with no output."""
+    dropped = dropped_by_the_runner(counters)
+    if dropped:
+        raise SystemExit(
+            f"the runner dropped {dropped} records at stateful stages ({DROPPED_BY_RUNNER}): its watermark "
+            "reached the end of time while the sources still ran (apache/beam#19637, Beam 2.62's portable Flink "
+            "runner), so the output is incomplete. Submit the job again from the same start (for Kafka: "
+            "--kafka_start earliest or a fresh --kafka_group, since the dropped records' offsets may be committed)."
+        )
+
+
 def format_summary(counters: Dict[str, Dict[str, int]], seconds: float) -> str:
     lines = ["stage        counter                          value"]
     for stage in sorted(counters):
@@ -402,6 +491,7 @@ def run(argv: Optional[Sequence[str]] = None, save_main_session: bool = True):
     options.view_as(SetupOptions).save_main_session = save_main_session
     stream = options.view_as(StreamOptions)
     check(stream)
+    choose_runner(options, stream)
     if not stream.once:
         options.view_as(StandardOptions).streaming = True
         # Beam applies --job_server_timeout (300 s by default) to a portable job's status stream:
@@ -413,13 +503,30 @@ def run(argv: Optional[Sequence[str]] = None, save_main_session: bool = True):
     started = time.monotonic()
     pipeline = beam.Pipeline(options=options)
     build_pipeline(pipeline, stream)
-    result = progress.run_pipeline(pipeline, options, progress.stream_line, every=progress.STREAM_SECONDS)
+    monitor = end_of_time_monitor(options, stream)
+    try:
+        result = progress.run_pipeline(
+            pipeline,
+            options,
+            progress.stream_line,
+            every=progress.STREAM_SECONDS,
+            on_run=monitor.start if monitor is not None else None,
+        )
+    except Exception:
+        if monitor is None or monitor.found is None:
+            raise
+    finally:
+        if monitor is not None:
+            monitor.stop()
+    if monitor is not None and monitor.found is not None:
+        raise SystemExit(monitor.found)  # cancelled: it was dropping every record
     if stream.once and stream.input_dir:
         commit_pending(state_dir_of(stream))
     counters = collect_counters(result)
     seconds = time.monotonic() - started
     print(format_summary(counters, seconds))
     write_summary_json(options, "stream", counters, reconcile(counters), seconds)
+    fail_on_dropped_records(counters)
     return result, counters
 
 

@@ -6,11 +6,12 @@ line that looks like it and must stay.
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 
 import pytest
 
-from transforms.dates import fold, parse_date
+from transforms.dates import OUT_OF_RANGE, UNPARSEABLE, checked_published, fold, parse_date, plausible_moment
 
 NBSP, NNBSP, ZWSP = "\u00a0", "\u202f", "\u200b"
 
@@ -40,3 +41,38 @@ def test_fold():
 )
 def test_parse_date(text, expected):
     assert parse_date(text) == expected
+
+
+NOW = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("2020-09-15", ("2020-09-15", None)),
+        ("Mon, 14 Sep 2020 09:30:00 GMT", ("2020-09-14T09:30:00+00:00", None)),
+        ("1990-01-01", ("1990-01-01", None)),  # the earliest day kept
+        ("2026-12-07T11:00:00Z", ("2026-12-07T11:00:00+00:00", None)),  # within a day ahead
+        ("2026-12-07T13:00:00Z", (None, OUT_OF_RANGE)),
+        ("1989-12-31", (None, OUT_OF_RANGE)),
+        ("1970-01-01T00:00:00Z", (None, OUT_OF_RANGE)),
+        ("2099-01-01", (None, OUT_OF_RANGE)),
+        ("9999-12-31T23:59:59+14:00", (None, OUT_OF_RANGE)),
+        ("0000-00-00", (None, UNPARSEABLE)),
+        ("2020-02-30", (None, UNPARSEABLE)),
+        ("not a date", (None, UNPARSEABLE)),
+        ("12345678901234567890", (None, UNPARSEABLE)),
+        (20200101, (None, UNPARSEABLE)),
+        ("", (None, None)),
+        ("   ", (None, None)),
+        (None, (None, None)),
+    ],
+)
+def test_checked_published(value, expected) -> None:
+    assert checked_published(value, now=NOW) == expected
+
+
+def test_plausible_moment_reads_a_naive_time_as_utc() -> None:
+    assert plausible_moment(dt.datetime(2026, 12, 7, 11, 59), NOW)
+    assert not plausible_moment(dt.datetime(2026, 12, 7, 12, 1), NOW)
+    assert plausible_moment(dt.datetime(2026, 12, 7, 13, 0, tzinfo=dt.timezone(dt.timedelta(hours=2))), NOW)

@@ -4,6 +4,8 @@
   or a Kafka payload as ISO-8601 (a date, or a date-time with its offset); ISO-8601,
   RFC 2822 ("Sun, 13 Sep 2020 10:00:00 GMT") and, as a last resort, dateparser's
   reading of free text ("13 septembre 2020") are understood.
+* ``checked_published``: the same, or None with a note saying why ("unparseable", or
+  "out_of_range": before 1990 or after now + 1 day, a feed's clock or template error).
 * ``to_timestamp``: such a value as a Beam ``Timestamp`` (a bare date is midnight UTC,
   a naive time is UTC), for event time in streaming.
 * ``date_matches`` / ``parse_date``: the explicit dates written in French or English
@@ -126,6 +128,13 @@ def parse_date(text: str) -> Optional[str]:
 
 def _parsed(value: Any) -> Optional[dt.datetime]:
     """A datetime (naive when the value had no offset) or a date as midnight, else None."""
+    try:
+        return _parsed_or_raise(value)
+    except Exception:  # noqa: BLE001 — dateparser and email.utils raise odd kinds on hostile text
+        return None
+
+
+def _parsed_or_raise(value: Any) -> Optional[dt.datetime]:
     if isinstance(value, dt.datetime):
         return value
     if isinstance(value, dt.date):
@@ -174,6 +183,37 @@ def normalise_published(value: Any) -> Optional[str]:
 
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+# No news feed we read predates the web; a date past tomorrow is a clock or template error.
+EARLIEST_PUBLISHED = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
+LATEST_AHEAD = dt.timedelta(days=1)
+
+
+UNPARSEABLE = "unparseable"
+OUT_OF_RANGE = "out_of_range"
+
+
+def plausible_moment(moment: dt.datetime, now: Optional[dt.datetime] = None) -> bool:
+    """True between EARLIEST_PUBLISHED and now + LATEST_AHEAD (a naive moment is UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    now = now or dt.datetime.now(dt.UTC)
+    return EARLIEST_PUBLISHED <= moment <= now + LATEST_AHEAD
+
+
+def checked_published(value: Any, now: Optional[dt.datetime] = None) -> Tuple[Optional[str], Optional[str]]:
+    """(``normalise_published(value)``, None), or (None, why) for a value that was given
+    but is no usable date: UNPARSEABLE, or OUT_OF_RANGE (see ``plausible_moment``).
+    An absent or blank value is (None, None)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    parsed = _parsed(value)
+    if parsed is None:
+        return None, UNPARSEABLE
+    if not plausible_moment(parsed, now):
+        return None, OUT_OF_RANGE
+    return normalise_published(value), None
 
 
 def to_timestamp(value: Any) -> Optional[Timestamp]:

@@ -13,6 +13,7 @@ from transforms.clean.dedup import (
     body_fingerprint,
     canonical_url,
     source_of,
+    usable_url,
 )
 from transforms.records import CleanedArticle, Duplicate
 
@@ -102,3 +103,9 @@ def test_the_fullest_copy_wins_over_a_smaller_origin() -> None:
             result["articles"] | "Origins" >> beam.Map(lambda a: a.origin), equal_to([full.origin]), label="kept"
         )
         assert_that(result["duplicates"], equal_to([Duplicate(teaser.origin, full.id, "url")]), label="dups")
+
+
+def test_urls_python_cannot_parse_name_no_story() -> None:
+    assert canonical_url("http://[::1") is None and source_of("http://[::1/a") is None
+    assert usable_url("http://[::1") is None and usable_url("https://e.org:99999/a") is None
+    assert usable_url("https://e.org/a") == "https://e.org/a" and usable_url(None) is None

@@ -331,3 +331,12 @@ def test_non_string_input_raises_bad_input(value):
 
 def test_bad_input_is_a_value_error():
     assert issubclass(BadInput, ValueError)
+
+
+def test_character_references_to_controls_do_not_cost_the_page() -> None:
+    body = (
+        "<p>The council met on Monday to vote the budget for the harbour, officials said in a statement.</p>"
+        "<p>Escape &#27;[31m red &#0; and &#x7f; gone &#150; &#xD800; &#99999999; &#233;t&#233;.</p>"
+    )
+    page = extract_page(f"<html><body><article>{body}</article></body></html>")
+    assert page.paragraphs[1] == "Escape red and gone – été."

@@ -103,6 +103,7 @@ def test_the_image_and_the_launcher() -> None:
     assert "ENV FLEX_TEMPLATE_PYTHON_PY_FILE=/template/main.py" in dockerfile
     main = (DATAFLOW / "main.py").read_text(encoding="utf-8")
     assert "from pipelines.template import main" in main
-    requirements = (DATAFLOW.parents[1] / "requirements.txt").read_text(encoding="utf-8")
-    assert "apache-beam==2.77.0" in requirements  # the SDK image's version
+    lock = (DATAFLOW.parents[1] / "requirements.lock").read_text(encoding="utf-8")
+    assert "apache-beam==2.77.0 " in lock  # the SDK image's version
+    assert "pip install --no-cache-dir --require-hashes --no-deps -r requirements.lock" in dockerfile
     assert METADATA["streaming"] is False

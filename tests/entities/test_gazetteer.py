@@ -292,6 +292,90 @@ def test_non_latin_and_transliterated_names_are_not_indexed(gazetteer):
     assert gazetteer.geocode("BGW") is None  # Baghdad's airport code
 
 
+# French (and other) spellings GeoNames does not list, found through the transliteration
+# fallback among the places of the article's country; the points are the cities' own.
+TRANSLITERATED = [
+    ("Diwaniyeh", "IQ", (31.99, 44.93)),  # Al Diwaniyah
+    ("Chirqat", "IQ", (35.51, 43.23)),  # Ash Sharqāt
+    ("Nadjaf Achraf", "IQ", (32.03, 44.35)),  # Najaf (An Najaf al Ashraf)
+    ("Souleimaniyeh", "IQ", (35.56, 45.44)),  # As Sulaymānīyah
+    ("Nassiriya", "IQ", (31.05, 46.26)),  # An Nāşirīyah
+    ("Hassakeh", "SY", (36.50, 40.75)),  # Al Ḩasakah
+    ("Lyssytchansk", "UA", (48.90, 38.43)),  # Lysychansk
+    ("Zaporijia", "UA", (47.84, 35.14)),  # Zaporizhzhia
+    ("Iekaterinbourg", "RU", (56.84, 60.61)),  # Yekaterinburg
+    ("Djalalabad", "AF", (34.43, 70.45)),  # Jalālābād (GeoNames' "Djalalabad" is Manas, Kyrgyzstan)
+    ("Machhad", "IR", (36.30, 59.60)),  # Mashhad
+    ("Kermanchah", "IR", (34.31, 47.07)),  # Kermanshah
+    ("Moukalla", "YE", (14.54, 49.12)),  # Al Mukallā
+    ("Djénine", "PS", (32.46, 35.30)),  # Janīn
+]
+
+
+@pytest.mark.parametrize("surface, country, point", TRANSLITERATED)
+def test_transliterated_spellings_resolve_in_their_article_country(gazetteer, surface, country, point):
+    place = gazetteer.geocode(surface, context_countries=(country,))
+    assert (place.country, place.precision) == (country, "city")
+    assert haversine_km(place.lat, place.lon, *point) < 15
+    # only the article's countries open the fallback: not their absence, another country, or the
+    # source's usual region
+    exact = gazetteer.geocode(surface)
+    assert exact is None or exact.country != country
+    assert gazetteer.geocode(surface, context_countries=("FR",)) == exact
+    assert gazetteer.geocode(surface, region=country) == exact
+
+
+def test_transliterated_subdivisions(gazetteer):
+    for surface in ("Salaheddine", "province de Salaheddine", "Babel", "province de Babel"):
+        place = gazetteer.geocode(surface, context_countries=("IQ",))
+        assert place.code in ("IQ-SD", "IQ-BB") and place.precision == "admin1", surface
+    assert gazetteer.geocode("province de Salaheddine", context_countries=("IQ",)).code == "IQ-SD"
+    assert gazetteer.geocode("province de Babel", context_countries=("IQ",)).code == "IQ-BB"
+    # after a head noun only subdivisions are looked at: no city "Chirqat province"
+    assert gazetteer.geocode("province de Chirqat", context_countries=("IQ",)) is None
+
+
+def test_an_alternate_name_of_a_town_elsewhere_gives_way_to_a_variant_in_context(gazetteer):
+    # "Babel" is an alternate name of Ozerne, Ukraine (5,370 people)
+    assert gazetteer.geocode("Babel").country == "UA"
+    assert gazetteer.geocode("Babel", context_countries=("IQ",)).code == "IQ-BB"
+    # the town's own vote puts Ukraine in the context, below Iraq
+    assert gazetteer.geocode("Babel", context_countries=("IQ", "UA")).code == "IQ-BB"
+    # an article that names Ukraine more keeps the Ukrainian town
+    assert gazetteer.geocode("Babel", context_countries=("UA", "IQ")).country == "UA"
+
+
+def test_exact_places_stand_against_variants(gazetteer):
+    # a city named so, of 15,000 people, elsewhere; a city of the context by an alternate name
+    assert gazetteer.geocode("Paris", context_countries=("IQ",)).geonames_id == 2988507
+    assert gazetteer.geocode("Moscou", context_countries=("US",)).country == "RU"
+    assert gazetteer.geocode("Nadjaf", context_countries=("IQ",)).geonames_id == 98860
+    assert gazetteer.geocode("Kerbala", context_countries=("IQ",)).name == "Karbala"
+
+
+def test_variants_only_for_large_towns_capitalised_names_and_unknown_names(gazetteer):
+    # Aţ Ţārmīyah (Iraq) has no recorded population: below the floor, never a variant
+    assert gazetteer.geocode("Tarmiya").country == "IQ"  # its exact alternate name
+    assert gazetteer.variants("Tarmia", "IQ") == []
+    assert gazetteer.variants("diwaniyeh", "IQ") == []  # lower case
+    assert gazetteer.variants("Diwaniyeh", "IQ")[0].geonames_id == 99762
+    # the alias table knows these as organisations: "Hamas" is not Homs, "Al-Qaïda" not El Oued
+    assert gazetteer.variants("Hamas", "SY") == [] and gazetteer.geocode("Hamas", ("SY",)) is None
+    assert gazetteer.variants("Al-Qaïda", "DZ") == []
+    # an acronym (the Syrian Observatory for Human Rights) is not a spelling of Sarh, Chad
+    assert gazetteer.variants("SOHR", "TD") == [] and gazetteer.variants("Sohr", "TD")[0].name == "Sarh"
+    assert gazetteer.variants("Taji", "IQ") == []  # two consonants: too short
+
+
+def test_no_variants_where_place_names_are_written_in_latin_script(gazetteer):
+    # English news words the model tags LOC; Kabylie is Algerian, named in a French article
+    for surface, country in [("Retina", "US"), ("Bloomberg", "DE"), ("Kabylie", "FR"), ("Manusia", "BR")]:
+        assert gazetteer.variants(surface, country) == [], surface
+        assert gazetteer.geocode(surface, context_countries=(country,)) is None, surface
+    # Uzbek is written in Latin and Cyrillic (CLDR): the fallback looks there ("Tachkent")
+    assert "Tashkent" in {p.name for p in gazetteer.variants("Tachkent", "UZ")}
+
+
 @pytest.mark.parametrize(
     "surface", ["le", "la", "de", "as", "van", "nice", "us", "un", "is", "les", "des", "selon", "Seul", "Golfe"]
 )

@@ -13,8 +13,9 @@ from transforms.entities.consistency import (
 )
 from transforms.entities.gazetteer import Gazetteer
 from transforms.entities.mention import TaggedMention
+from transforms.entities.mention_rules import Span
 from transforms.entities.models import load_model
-from transforms.entities.resolve import model_spans, tag_article
+from transforms.entities.resolve import model_spans, resolve, tag_article
 from transforms.records import Article, Paragraph
 
 
@@ -115,3 +116,47 @@ def test_article_context_picks_the_city_and_its_id(english, gazetteer):
     found = by_text(tag(english, gazetteer, text, "en"))
     assert found["Washington"].country == "GB" and not found["Washington"].contextless
     assert found["Washington"].entity_id != gazetteer.canonical("Washington", "LOC").entity_id
+
+
+def spans_of(text: str, *marked: tuple) -> List[Span]:
+    return [Span(text.index(surface), text.index(surface) + len(surface), label, "model") for surface, label in marked]
+
+
+def test_transliterated_places_take_the_id_and_point_of_the_place_in_the_article_country(gazetteer):
+    text = "Des engins piégés ont visé des convois à Diwaniyeh et dans la province de Babel, en Irak."
+    marked = (("Diwaniyeh", "LOC"), ("province de Babel", "LOC"), ("Irak", "LOC"))
+    found = {
+        r.span.label + ":" + text[r.span.start : r.span.end]: r
+        for r in resolve(text, spans_of(text, *marked), gazetteer)
+    }
+    diwaniyeh, babel = found["LOC:Diwaniyeh"], found["LOC:province de Babel"]
+    assert (diwaniyeh.entity_id, diwaniyeh.name) == ("geonames:99762", "Al Diwaniyah")
+    assert diwaniyeh.place.country == "IQ" and diwaniyeh.place.precision == "city"
+    assert babel.entity_id == "iso3166-2:IQ-BB" and babel.place.precision == "admin1"
+    # without a country in the article the spelling stays an unplaced name of its own
+    alone = "Des engins piégés ont visé des convois à Diwaniyeh."
+    (unplaced,) = resolve(alone, spans_of(alone, ("Diwaniyeh", "LOC")), gazetteer)
+    assert unplaced.place is None and unplaced.entity_id.startswith("ent:")
+
+
+def test_a_person_or_organisation_is_never_placed_by_a_transliteration(gazetteer):
+    text = "Le porte-parole Ali Diwaniyeh et le groupe Babel ont parlé en Irak."
+    marked = (("Ali Diwaniyeh", "PER"), ("Babel", "ORG"), ("Irak", "LOC"))
+    people = [r for r in resolve(text, spans_of(text, *marked), gazetteer) if r.label != "LOC"]
+    assert [(r.label, r.place) for r in people] == [("PER", None), ("ORG", None)]
+    assert all(r.entity_id.startswith("ent:") for r in people)
+
+
+def test_a_name_in_apposition_to_a_noun_is_not_read_as_a_town_by_the_fallback():
+    from transforms.entities.resolve import in_apposition
+
+    def after(before: str) -> bool:
+        return in_apposition(before + " Name", len(before) + 1)
+
+    # the name of the thing the noun says: a broadcaster, a newspaper, not a town
+    assert after("selon la chaîne d’information irakienne,")
+    assert after("la chaîne irakienne") and after("the broadcaster") and after("le quotidien")
+    # after a function word, a town or region head, a capitalised word or a sentence end: may be a town
+    assert not after("dans la ville de") and not after("à") and not after("près de") and not after("attack in")
+    assert not after("Il y a eu.") and not after("Falloujah,") and not after("la base d’")
+    assert not after("la province") and not in_apposition("Name", 0)

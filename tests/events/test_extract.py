@@ -37,13 +37,13 @@ SEED_EVENTS = [
 
 
 # The seed's events (issue #6: all its attacks come out once each with all their articles).
-# Measured on 2026-12-06 with the learned detector (an in-sample figure for the hand rules left,
-# none of which were written from this text): 14 of 15 matched, each with every article that
-# reports it, 17 extracted in scope (precision 0.82: a retold US air strike dated by the story,
-# a summary of the convoy explosions, and the Shirqat arrest placed at its province).
-MEASURED_RECALL = 0.9
-
-
+# Measured on 2026-12-06 with the learned detector and the general gazetteer (the seed's own
+# rows gone from the alias table, issue #7): 12 of 15 matched, each with every article that
+# reports it, 15 extracted in scope (precision 0.80). Lost with the seed's rows: the al-Taji
+# missile attack and the Salaheddine convoy IED (spaCy tags neither name, so nothing places
+# them) and the Shirqat arrest, placed at its province. A regression guard at the measured
+# value, not the issue's bar (12 attacks of 12), which is not met.
+MEASURED_RECALL = 0.8
 MEASURED_PRECISION = 0.8
 
 

@@ -5,6 +5,7 @@ Every fixture is generated in tmp_path (or in memory), so nothing outside the re
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import json
@@ -373,3 +374,44 @@ def test_not_avro_and_truncated_avro_are_rejected() -> None:
     data = avro_bytes([ARTICLE] * 3)
     items = read_bytes("a.avro", data[:-40])
     assert "Avro" in rejects(items)[-1].reason
+
+
+def test_jsonl_lone_surrogates_and_controls_come_out_printable() -> None:
+    line = (
+        b'{"id":"s1\\udc80","title":"t\\ud800","text":"Paris council met \\ud800 on\\u0000 Monday \\u001b[31mnow."}\n'
+    )
+    (doc,) = read_bytes("s.jsonl", line)
+    assert doc.body == "Paris council met \ufffd on Monday now." and doc.title == "t\ufffd"
+    assert doc.record_id == "s1\ufffd"
+    (reject,) = read_bytes("s.jsonl", b'{"id":"s2","text":7,"title":"\\udfff"}\n')
+    reject.payload.encode("utf-8")  # the dead letter's payload too
+
+
+def test_jsonl_line_that_breaks_the_json_parser_costs_that_line_only() -> None:
+    lines = [b"[" * 100_000 + b"]" * 100_000, b'{"n": ' + b"9" * 5000 + b"}", b'{"id": "ok", "text": "Body."}']
+    items = read_bytes("deep.jsonl", b"\n".join(lines) + b"\n")
+    assert [type(i).__name__ for i in items] == ["Rejected", "Rejected", "RawDocument"]
+    assert items[0].reason.startswith("invalid JSON: RecursionError") and items[0].origin == "deep.jsonl#1"
+    assert items[1].reason.startswith("invalid JSON: ValueError: Exceeds the limit")
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-32", "utf-16-be"])
+def test_jsonl_with_a_wide_byte_order_mark_is_read_in_its_encoding(codec: str) -> None:
+    text = '{"id": "a", "text": "Le conseil s’est réuni."}\n{"id": "b", "text": "Deuxième."}\n'
+    data = (codecs.BOM_UTF16_BE + text.encode(codec)) if codec == "utf-16-be" else text.encode(codec)
+    docs = documents(read_bytes("wide.jsonl", data))
+    assert [(d.record_id, d.body, d.origin) for d in docs] == [
+        ("a", "Le conseil s’est réuni.", "wide.jsonl#1"),
+        ("b", "Deuxième.", "wide.jsonl#2"),
+    ]
+
+
+def test_truncated_jsonl_gzip_keeps_the_lines_before_the_cut() -> None:
+    lines = jsonl_bytes([{"id": f"t{n}", "text": f"Body number {n} of the feed."} for n in range(200)])
+    items = read_bytes("feed.jsonl.gz", gzip.compress(lines)[:-200])
+    assert len(documents(items)) > 150 and "truncated gzip" in rejects(items)[-1].reason
+
+
+def test_document_from_fields_is_printable_for_callers_without_read_documents() -> None:
+    doc = formats.document_from_fields("kafka:news/0/7", {"text": "met \ud800 on\x00 Monday", "title": "\x1b[1mT"})
+    assert (doc.body, doc.title) == ("met \ufffd on Monday", "T")

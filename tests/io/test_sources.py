@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 from pathlib import Path
 from typing import List, Union
 
@@ -220,3 +221,80 @@ def test_exact_paths_are_read_as_given_even_with_glob_characters(tmp_path: Path)
         read = pipeline | ReadNewsFeeds([str(odd), str(odd)], exact_paths=True)
         assert_that(read["documents"] | beam.Map(lambda d: d.record_id), equal_to(["j1"]), label="Documents")
         assert_that(read["rejected"], equal_to([]), label="Rejected")
+
+
+def test_unopenable_reason_for_fifos_directories_and_vanished_files(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.jsonl")
+    (tmp_path / "dir.html").mkdir()
+    (tmp_path / "page.html").write_text("<p>x</p>")
+    assert sources.unopenable_reason(str(tmp_path / "pipe.jsonl")) == "not read: a FIFO"
+    assert sources.unopenable_reason(str(tmp_path / "dir.html")) == "not read: a directory"
+    assert sources.unopenable_reason(str(tmp_path / "page.html")) is None
+    assert sources.unopenable_reason(str(tmp_path / "gone.html")).startswith("file vanished between listing")
+    assert sources.unopenable_reason("gs://bucket/page.html") is None  # remote: left to open
+
+
+def test_read_file_turns_vanished_and_unopenable_files_into_rejections(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read_file = sources._ReadFile(1 << 20)
+    (gone,) = read_file.process(str(tmp_path / "gone.html"))
+    assert gone.tag == "rejected" and gone.value.reason.startswith("file vanished between listing and reading")
+    locked = tmp_path / "locked.html"
+    locked.write_text("<p>x</p>")
+
+    def refuse(path, compression_type=None):
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(sources.FileSystems, "open", refuse)  # as for a non-root user on a 000 file
+    (denied,) = read_file.process(str(locked))
+    assert denied.value == Rejected(str(locked), "read", "file cannot be read: permission denied", "")
+
+
+def test_read_news_feeds_reports_what_the_listing_skips(tmp_path: Path) -> None:
+    root = tmp_path / "feeds"
+    root.mkdir()
+    (root / "page.html").write_bytes(FRENCH.encode("utf-8"))
+    os.symlink("/nonexistent/a.html", root / "dangling.html")
+    os.mkfifo(root / "pipe.jsonl")
+    os.close(os.open(os.fsencode(root) + b"/caf\xe9.html", os.O_CREAT | os.O_WRONLY))
+    pipeline = TestPipeline()
+    read = pipeline | ReadNewsFeeds([str(root)])
+    assert_that(read["documents"] | beam.Map(lambda d: d.origin), equal_to([str(root / "page.html")]), label="Docs")
+    assert_that(
+        read["rejected"] | beam.Map(lambda r: (r.origin, r.reason)),
+        equal_to(
+            [
+                (str(root / "dangling.html"), "dangling symlink: not read"),
+                (str(root / "pipe.jsonl"), "not read: a FIFO"),
+                (f"{root}/caf\\xe9.html", "file name is not UTF-8: not read"),
+            ]
+        ),
+        label="Rejected",
+    )
+    result = pipeline.run()
+    result.wait_until_finish()
+    assert counters(result) == {"files": 2, "documents": 1, "rejected": 3, "skipped_entries": 1}
+
+
+def test_a_listing_that_fails_costs_its_pattern_visibly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(pattern: str):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(sources, "match_files", broken)
+    (output,) = sources._ListFiles().process([str(tmp_path)])
+    assert output.value.reason == f"cannot list {tmp_path}: OSError: [Errno 5] Input/output error"
+
+
+def test_listing_a_tree_deeper_than_the_recursion_limit(tmp_path: Path) -> None:
+    path = str(tmp_path)
+    for _ in range(1100):
+        path = os.path.join(path, "n")
+        os.mkdir(path)
+    (Path(path) / "bottom.html").write_text("<p>x</p>")
+    (listing,) = sources._ListFiles().process([str(tmp_path)])
+    assert listing == [str(Path(path) / "bottom.html")]
+    os.unlink(Path(path) / "bottom.html")
+    while path != str(tmp_path):  # shutil.rmtree recurses too
+        os.rmdir(path)
+        path = os.path.dirname(path)

@@ -28,17 +28,25 @@ Event ids depend on the order in which a cluster's reports arrive (an event keep
 id of its first report), so the job runs with ``--parallelism 1`` over one partition:
 the order is the topic's, on both runners and across a restore.
 
+The first record in the topic is dated 2099 (a feed's clock error): the reader clamps it
+and its watermark stays at the record's ingestion time, so every current article after
+it is counted on Flink as on the DirectRunner (none too late).
+
 Known defect (Beam 2.62 portable Flink runner, the newest whose jars Maven Central serves
 here): the watermark of a Python splittable DoFn is not tracked reliably
-(apache/beam#19637, fixed only by apache/beam#39191 in 2026). The Impulse source emits
-+inf at once; in some runs (2 of 7 seen here, with records in the topic or not) that
-+inf reaches the stages after the reader before the reader's watermark hold does, the
-global window counts as expired, and the stateful dedup drops every record
-(counter ``StatefulDoFnRunner/StatefulParDoDropped`` = 2 × records, ``unique_articles``
-0, no pane files). Such a start ends before any fault is injected; the test submits the
-job again from the same topic (reading consumes nothing), up to MAX_SUBMISSIONS times,
-and xfails with that diagnosis only when every submission drops everything. Two starts
-in a row did so in one clean-clone CI run, hence four submissions.
+(apache/beam#19637, fixed only by apache/beam#39191 in 2026). In some starts (2 of 7 seen
+here) the end-of-time watermark reaches the stages after the reader before the reader's
+watermark hold does, the global window counts as expired, and the stateful stages drop
+every record (``StatefulParDoDropped``). Such a start is detected by the job itself:
+while it runs, ``pipelines/flink_watch.py`` sees the end-of-time input watermark of the
+dedup stage on the cluster's REST API and cancels the job; at its end, the
+``StatefulParDoDropped`` counter fails the run. Either way ``pipelines.stream`` exits 1
+with a diagnosis (it used to exit 0 with a MISMATCH line). The test asserts that
+detection for every start that ended early, submits the job again from the start of the
+topic (as the diagnosis says), up to MAX_SUBMISSIONS times, and fails (never xfails) if
+every start dropped. The reader's end-of-time watch (``transforms.io.kafka._WatchEndOfTime``) did not
+fire in the one dropped start observed after it was added (its own element was dropped
+too); ``test_end_of_time_watch_fails_a_flink_job`` forces the condition it does catch.
 
 Needs ``make flink-setup`` and ``make kafka-setup``; without them it skips, except
 under CI=true, where a missing setup fails (as tests/test_flink.py).
@@ -233,6 +241,46 @@ def checkpoint_counts(rest_port: int, job_id: str) -> dict:
         return {}
 
 
+def end_of_time_failures(rest_port: int, job_id: str) -> List[str]:
+    """The job's task failures raised by the reader's end-of-time watch (Flink keeps a history)."""
+    try:
+        history = rest(rest_port, f"/jobs/{job_id}/exceptions").get("exceptionHistory", {}).get("entries", [])
+    except (OSError, ValueError):
+        return []
+    return [entry.get("exceptionName", "") for entry in history if "EndOfTimeTooEarly" in json.dumps(entry)]
+
+
+def flink_committed(bootstrap: str, topic: str, group_args: List[str]) -> int:
+    from confluent_kafka import Consumer, TopicPartition
+
+    group = group_args[0].split("=", 1)[1]
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
+    try:
+        return consumer.committed([TopicPartition(topic, 0)], timeout=10)[0].offset
+    finally:
+        consumer.close()
+
+
+def counter(summary: str, stage: str, name: str) -> int:
+    """A counter from the job's printed table ("stage  counter  value"); 0 when absent."""
+    for line in summary.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0] == stage and parts[1] == name and parts[2].isdigit():
+            return int(parts[2])
+    return 0
+
+
+def clock_error(template: dict) -> dict:
+    """A record whose feed's clock says 2099."""
+    return dict(
+        template,
+        id="ft-clock-error",
+        url="https://clock.example.org/news/2099",
+        published="2099-06-01T12:00:00Z",
+        text=template["text"] + " (Réf. FT-2099.)",
+    )
+
+
 # --- outputs -------------------------------------------------------------------------------------
 
 
@@ -290,14 +338,14 @@ def stream_command(bootstrap: str, topic: str, output: Path, extra: List[str]) -
 ARTICLES = 60
 RATE = 4.0  # records a second
 CHECKPOINT_MS = 3000
-MAX_SUBMISSIONS = 4  # submissions while starts drop every record (see above; ~1.5 min each)
 STOP_AFTER_MINUTES = 1.0  # the reader stops this long after the job listed the partitions
 IDLE_SHUTDOWN_MS = 75000  # the Flink job ends this long after its (re)start
 JOB_TIMEOUT = 420
+MAX_SUBMISSIONS = 4  # a start loses the watermark race in ~2 of 7 runs here; each loss must be detected
 
 
 def require_setup() -> Dict[str, str]:
-    from test_flink import require_setup as flink_setup
+    from tests.runners.test_flink import require_setup as flink_setup
 
     return flink_setup()  # skips without `make flink-setup`, fails under CI=true
 
@@ -305,7 +353,7 @@ def require_setup() -> Dict[str, str]:
 @pytest.fixture
 def flink_cluster(tmp_path: Path):
     """A session cluster with checkpoints under tmp_path; yields its REST port."""
-    from test_flink import free_port
+    from tests.runners.test_flink import free_port
 
     paths = require_setup()
     rest_port, rpc_port = free_port(), free_port()
@@ -350,7 +398,7 @@ def test_taskmanager_killed_mid_stream_gives_the_uninterrupted_aggregates(kafka_
     rest_port, paths = flink_cluster
     began = time.monotonic()
     topic = new_topic(kafka_broker)
-    records = make_articles(ARTICLES)
+    records = [clock_error(make_articles(1)[0])] + make_articles(ARTICLES)
     half = ARTICLES // 2
     stop, resume, produced = threading.Event(), threading.Event(), [0]
     producer = threading.Thread(
@@ -377,21 +425,22 @@ def test_taskmanager_killed_mid_stream_gives_the_uninterrupted_aggregates(kafka_
         f"--stop_after_minutes={STOP_AFTER_MINUTES}",
         "--early_firing_seconds=5",
     ]
-    seen: Dict[str, object] = {"dropped_attempts": 0}
+    seen: Dict[str, object] = {"dropped_starts": 0}
     job = None
     try:
-        # 1. wait for completed checkpoints and pane files, then kill the TaskManager. A start
-        # that loses the job server's watermark race (see the module docstring) drops every record
-        # and ends with no output before any fault: it is submitted again from the same topic
-        # (nothing was consumed), and only MAX_SUBMISSIONS such starts make the test xfail.
+        # 1. wait for completed checkpoints and pane files, then kill the TaskManager. A start that
+        # loses the job server's watermark race (see the module docstring) must end loudly: exit code
+        # 1 and the job's own diagnosis. It is then submitted again, from the start of the topic
+        # with a fresh consumer group, as the diagnosis tells a user to.
         for attempt in range(1, MAX_SUBMISSIONS + 1):
             output = tmp_path / f"flink-{attempt}"
             job_log = tmp_path / f"flink-job-{attempt}.log"
             submitted = time.monotonic()
-            earlier = {job["jid"] for job in flink_jobs(rest_port)}  # a dropped start's job stays listed
+            earlier = {job["jid"] for job in flink_jobs(rest_port)}
+            group = [f"--kafka_group=ft-flink-{topic}-{attempt}", "--kafka_start=earliest"]
             with job_log.open("w") as log_handle:
                 job = subprocess.Popen(
-                    stream_command(kafka_broker, topic, output, flink_args),
+                    stream_command(kafka_broker, topic, output, flink_args + group),
                     cwd=ROOT,
                     stdout=log_handle,
                     stderr=subprocess.STDOUT,
@@ -400,11 +449,16 @@ def test_taskmanager_killed_mid_stream_gives_the_uninterrupted_aggregates(kafka_
             while True:
                 if job.poll() is not None:
                     text = job_log.read_text()
-                    if "StatefulParDoDropped" in text:
+                    if job.returncode != 0 and "apache/beam#19637" in text:
+                        # the detection: cancelled live (pipelines/flink_watch.py) or failed at its end
+                        # on the StatefulParDoDropped counter, loudly, with the diagnosis
+                        seen.setdefault("detections", []).append(
+                            "live" if "reached the end of time while the Kafka read still runs" in text else "end"
+                        )
                         dropped = True
                         break
-                    pytest.fail(f"job ended before the fault:\n{text[-4000:]}")
-                assert time.monotonic() - submitted < 240, "no checkpoint and output within 240 s"
+                    pytest.fail(f"job ended before the fault (exit {job.returncode}):\n{text[-4000:]}")
+                assert time.monotonic() - submitted < 300, "no checkpoint and output within 300 s"
                 running = submitted_job(rest_port, earlier)
                 counts = checkpoint_counts(rest_port, running["jid"]) if running else {}
                 panes = list(output.glob("aggregates/*/pane-*")) if output.exists() else []
@@ -413,14 +467,10 @@ def test_taskmanager_killed_mid_stream_gives_the_uninterrupted_aggregates(kafka_
                 time.sleep(1)
             if not dropped:
                 break
-            seen["dropped_attempts"] += 1
-            log(f"submission {attempt}: the job dropped every record (StatefulParDoDropped, apache/beam#19637)")
+            seen["dropped_starts"] += 1
+            log(f"submission {attempt}: the job dropped every record and failed loudly (detected); submitting again")
         else:
-            pytest.xfail(
-                "Beam 2.62 portable Flink: in every submission the Python SDF reader's watermark hold lost "
-                "the race with the Impulse's +inf watermark; the stateful dedup dropped every record "
-                "(StatefulParDoDropped; apache/beam#19637) - see the module docstring"
-            )
+            pytest.fail(f"all {MAX_SUBMISSIONS} starts lost the job server's watermark race (each detected)")
         job_id = running["jid"]
         victims = taskmanager_pids(rest_port)
         seen.update(
@@ -466,13 +516,17 @@ def test_taskmanager_killed_mid_stream_gives_the_uninterrupted_aggregates(kafka_
     producer.join(timeout=60)
     text = job_log.read_text()
     assert job.returncode == 0, f"streaming job failed ({job.returncode}):\n{text[-6000:]}"
-    assert produced[0] == ARTICLES
+    assert produced[0] == ARTICLES + 1
     final = checkpoint_counts(rest_port, job_id)
     assert final.get("restored", 0) >= 1, final
     seen.update(checkpoints_total=final.get("completed"), flink_run_seconds=round(time.monotonic() - submitted))
-    # the counters of a restored Flink job are those of the attempt after the restore; records
-    # dropped by a stateful stage (a watermark past the global window) would show here
+    # nothing dropped in the run that went through (it would have failed loudly); the counters of a
+    # restored Flink job are those of the attempt after the restore
+    watch_failures = len(end_of_time_failures(rest_port, job_id))
+    seen.update(end_of_time_watch_failures=watch_failures, committed_offset=flink_committed(kafka_broker, topic, group))
     assert "StatefulParDoDropped" not in text, text[-4000:]
+    # offsets committed to the job's consumer group on checkpoints: a second consumer sees progress
+    assert 0 < seen["committed_offset"] <= ARTICLES + 1, seen
 
     # 4. the reference: the same topic through the same job on the DirectRunner (FnApiRunner)
     reference = tmp_path / "reference"
@@ -484,6 +538,8 @@ def test_taskmanager_killed_mid_stream_gives_the_uninterrupted_aggregates(kafka_
             reference,
             [
                 "--runner=DirectRunner",
+                "--kafka_group=ft-reference",
+                "--kafka_start=earliest",
                 "--direct_num_workers=1",
                 "--stop_after_minutes=0.25",
                 "--early_firing_seconds=0",
@@ -495,7 +551,12 @@ def test_taskmanager_killed_mid_stream_gives_the_uninterrupted_aggregates(kafka_
         timeout=300,
     )
     assert ref.returncode == 0, f"reference run failed:\n{ref.stdout[-3000:]}\n{ref.stderr[-4000:]}"
-    assert f"in = out + rejected + duplicates: {ARTICLES} = {ARTICLES} + 0 + 0  OK" in ref.stdout, ref.stdout
+    total = ARTICLES + 1  # and the record dated 2099
+    assert f"in = out + rejected + duplicates: {total} = {total} + 0 + 0  OK; too late for their window: 0" in (
+        ref.stdout
+    ), ref.stdout
+    assert counter(ref.stdout, "kafka_read", "event_time_after_tomorrow") == 1, ref.stdout
+    assert counter(ref.stdout, "kafka_read", "end_of_time_watches") == 1, ref.stdout
     seen["reference_seconds"] = round(time.monotonic() - started)
 
     # 5. final snapshots: every article counted once, the same events under the same ids
@@ -529,3 +590,25 @@ def test_taskmanager_killed_mid_stream_gives_the_uninterrupted_aggregates(kafka_
     )
     assert len(expected_events) >= 3 and len(articles) >= ARTICLES // 2, seen
     log(f"fault tolerance: {seen}")
+
+
+def test_end_of_time_watch_fails_a_flink_job():
+    """The detection itself, forced: a reader that ends at once, long before its stop
+    condition, lets the watermark reach the end of time; the watch fails the Flink job
+    with its diagnosis instead of letting it run on with every record dropped."""
+    from tests.streaming.test_kafka_stream import watch_pipeline
+
+    paths = require_setup()
+    flink_args = [
+        "--runner=FlinkRunner",
+        "--flink_version=1.19",
+        f"--flink_job_server_jar={paths['FLINK_JOB_SERVER_JAR']}",
+        "--flink_master=[local]",
+        "--parallelism=1",
+        "--streaming",
+    ]
+    in_an_hour = int((time.time() + 3600) * 1000)
+    with pytest.raises(Exception) as failed:
+        watch_pipeline(flink_args, in_an_hour)
+    assert "reached the end of time while the Kafka read of topic 'articles' still runs" in str(failed.value)
+    watch_pipeline(flink_args, int((time.time() - 1) * 1000))  # after the stop condition: a normal end

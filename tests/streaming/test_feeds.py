@@ -61,3 +61,36 @@ def test_new_files_skip_the_ledger_and_files_still_being_written(tmp_path):
 
 def doc(origin: str, url: str, text: str, published: str, source: str) -> RawDocument:
     return RawDocument(origin=origin, kind="text", body=text, url=url, title=None, published=published, source=source)
+
+
+def test_the_poller_forgets_files_once_they_are_in_the_ledger(tmp_path):
+    """The directory poller's claims are bounded by the files in flight: a file is
+    handed out once, and forgotten when it enters the ledger or disappears."""
+    from transforms.streaming.feeds import _PollDirectory, still_claimed
+
+    feed, state = tmp_path / "feed", tmp_path / "state"
+    feed.mkdir()
+    for n in range(50):
+        (feed / f"{n:02d}.jsonl").write_text("{}\n")
+    poller = _PollDirectory(str(feed), str(state))
+    poller.setup()
+    first = list(poller.process(0))
+    assert len(first) == 50 and len(poller._claimed) == 50
+    assert list(poller.process(1)) == []  # listed again before they were read: not handed out twice
+    for feed_file in first[:45]:
+        enter_in_ledger(str(state), feed_file)
+    (feed / "49.jsonl").unlink()
+    (feed / "50.jsonl").write_text("{}\n")
+    assert [Path(f.path).name for f in poller.process(2)] == ["50.jsonl"]
+    assert sorted(Path(p).name for p in poller._claimed) == ["45.jsonl", "46.jsonl", "47.jsonl", "48.jsonl", "50.jsonl"]
+    # a thousand files read one poll after another: the claims never exceed one poll's worth
+    peak = 0
+    for batch in range(20):
+        for n in range(50):
+            (feed / f"b{batch:02d}-{n:02d}.jsonl").write_text("{}\n")
+        for feed_file in poller.process(3 + batch):
+            enter_in_ledger(str(state), feed_file)
+        peak = max(peak, len(poller._claimed))
+    list(poller.process(99))
+    assert peak <= 55 and len(poller._claimed) == 5
+    assert still_claimed({"a", "b"}, []) == set()

@@ -9,16 +9,17 @@ or more ``CleanedArticle``s, or a ``Rejected`` saying why.
 from __future__ import annotations
 
 import logging
-from typing import Iterator, List, Optional, Union
+from typing import Any, Dict, Iterator, List, Optional, Union
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from transforms.clean.dedup import article_id, source_of
+from transforms.clean.dedup import article_id, source_of, usable_url
 from transforms.clean.dump import split_dump
 from transforms.clean.html_extract import extract_page
 from transforms.clean.scrub import paragraphs_from_text, scrub_paragraphs
-from transforms.dates import normalise_published
+from transforms.dates import checked_published
+from transforms.io.decoding import printable_text
 from transforms.records import (
     DUMP,
     HTML,
@@ -46,29 +47,53 @@ def _article(
     language: Optional[str],
     paragraphs: List[str],
     removed_rules: List[str],
+    notes: List[str],
 ) -> Cleaned:
+    # whatever the source (HTML entities such as &#27; included), no control character,
+    # ANSI escape or lone surrogate reaches articles/
+    paragraphs = [p for p in (printable_text(p).strip() for p in paragraphs) if p]
+    title = printable_text(title) if title else title
     kept, removed = scrub_paragraphs(paragraphs, title)
     removed_rules.extend(rule for rule, _ in removed)
     if not kept:
         return rejected(origin, STAGE, "no text left after boilerplate removal", "\n".join(paragraphs))
-    return CleanedArticle(
+    iso, note = checked_published(published)
+    if note:  # the date is dropped, not the article: counted as published_<note>
+        notes.append(f"published_{note}")
+    if url and usable_url(url) is None:  # likewise a URL no parser takes ("http://[::1")
+        notes.append("url_unparseable")
+        url = None
+    article = CleanedArticle(
         id=article_id(url, kept, doc.record_id),
         origin=origin,
         url=url,
         source=source or source_of(url),
         title=title,
-        published=normalise_published(published),
+        published=iso,
         declared_language=language,
         paragraphs=kept,
     )
+    return printable(article)
 
 
-def clean_document(doc: RawDocument, removed_rules: Optional[List[str]] = None) -> Iterator[Cleaned]:
+def printable(item: Cleaned) -> Cleaned:
+    """The record with every text field free of control characters and lone surrogates."""
+    changed: Dict[str, Any] = {name: printable_text(v) for name, v in zip(item._fields, item) if isinstance(v, str)}
+    return item._replace(**changed)
+
+
+def clean_document(
+    doc: RawDocument, removed_rules: Optional[List[str]] = None, notes: Optional[List[str]] = None
+) -> Iterator[Cleaned]:
     """The clean articles in one raw document (a dump may hold many).
 
-    ``removed_rules`` collects the scrub rule of every removed line, for metrics.
+    ``removed_rules`` collects the scrub rule of every removed line, ``notes`` a
+    ``published_unparseable`` or ``published_out_of_range`` for every article whose
+    given date was dropped to null (see ``dates.checked_published``) and a
+    ``url_unparseable`` for every URL dropped to null; both for metrics.
     """
     removed_rules = [] if removed_rules is None else removed_rules
+    notes = [] if notes is None else notes
     if doc.kind == HTML:
         try:
             page = extract_page(doc.body, doc.url)
@@ -87,6 +112,7 @@ def clean_document(doc: RawDocument, removed_rules: Optional[List[str]] = None) 
             doc.language or page.language,
             page.paragraphs,
             removed_rules,
+            notes,
         )
     elif doc.kind == DUMP:
         parts = split_dump(doc.body, doc.origin)
@@ -104,11 +130,21 @@ def clean_document(doc: RawDocument, removed_rules: Optional[List[str]] = None) 
                 doc.language,
                 paragraphs,
                 removed_rules,
+                notes,
             )
     elif doc.kind == TEXT:
         paragraphs = paragraphs_from_text(doc.body)
         yield _article(
-            doc, doc.origin, doc.url, doc.title, doc.published, doc.source, doc.language, paragraphs, removed_rules
+            doc,
+            doc.origin,
+            doc.url,
+            doc.title,
+            doc.published,
+            doc.source,
+            doc.language,
+            paragraphs,
+            removed_rules,
+            notes,
         )
     else:
         raise ValueError(f"unknown document kind {doc.kind!r}")  # a bug, not bad input
@@ -125,18 +161,20 @@ class _CleanDocument(beam.DoFn):
 
     def process(self, doc: RawDocument):
         removed_rules: List[str] = []
+        notes: List[str] = []
         try:
             # materialised so an error halfway through a dump rejects the document as a
             # whole instead of leaving half its articles counted
-            items = list(clean_document(doc, removed_rules))
+            items = list(clean_document(doc, removed_rules, notes))
         except Exception as error:  # a parser bug on odd input must not kill the job
             logging.warning("cleanup failed on %s: %r", doc.origin, error)
             self._errors.inc()
             items = [rejected(doc.origin, STAGE, f"cleanup error: {type(error).__name__}: {error}", doc.body)]
-            removed_rules = []
+            removed_rules, notes = [], []
         for item in items:
             self._candidates.inc()
             if isinstance(item, Rejected):
+                item = printable(item)
                 self._rejected.inc()
                 yield beam.pvalue.TaggedOutput(self.REJECTED, item)
             else:
@@ -144,6 +182,8 @@ class _CleanDocument(beam.DoFn):
                 yield item
         for rule in removed_rules:
             Metrics.counter(STAGE, f"removed_{rule}").inc()
+        for note in notes:
+            Metrics.counter(STAGE, note).inc()
 
 
 class CleanArticles(beam.PTransform):

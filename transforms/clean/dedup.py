@@ -32,7 +32,10 @@ def canonical_url(url: Optional[str]) -> Optional[str]:
     no fragment, no tracking parameters, no trailing slash."""
     if not url or not url.strip():
         return None
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # "http://[::1": no URL names no story
+        return None
     if not parts.netloc:
         return None
     host = parts.netloc.lower()
@@ -41,6 +44,18 @@ def canonical_url(url: Optional[str]) -> Optional[str]:
     query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if not _TRACKING_PARAMS.match(k)))
     path = parts.path.rstrip("/") or "/"
     return urlunsplit(("https" if parts.scheme in ("http", "https") else parts.scheme, host, path, query, ""))
+
+
+def usable_url(url: Optional[str]) -> Optional[str]:
+    """The URL when Python can parse it (host and port included), else None."""
+    if not url:
+        return url
+    try:
+        parts = urlsplit(url.strip())
+        _ = parts.hostname, parts.port  # a bad IPv6 literal or port raises here
+    except ValueError:
+        return None
+    return url
 
 
 def source_of(url: Optional[str]) -> Optional[str]:

@@ -62,6 +62,25 @@ _PROLOG_RE = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!DOCTYPE[^\[>]*(?:\[.*?\]\
 _INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udfff]")
 
 
+# an escape character written as a reference, with the colour or cursor code after it
+_ESCAPED_ANSI = re.compile(r"&#(?:[xX]0*1[bB]|0*27);?(?:\[[0-?]*[ -/]*[@-~])?")
+
+
+# numeric character references, which lxml resolves after the raw-text cleaning above
+_CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
+
+
+def _char_ref(match: re.Match) -> str:
+    """A reference to a character XML rejects (&#27;, &#0;, a surrogate) goes, since one
+    makes trafilatura discard the whole page; &#128;–&#159; mean cp1252, as in browsers."""
+    code = int(match.group(1), 16) if match.group(1) else int(match.group(2))
+    if 0x80 <= code <= 0x9F:
+        return bytes([code]).decode("cp1252", errors="ignore")
+    if code > 0x10FFFF or _INVALID_XML_CHARS.match(chr(code)) or code == 0x7F:
+        return ""
+    return match.group(0)
+
+
 _SPACES = re.compile(r"\s+")
 
 
@@ -96,6 +115,7 @@ def normalize_text(text: str) -> str:
 def parse_html(html: str) -> HtmlElement:
     """Parses untrusted HTML safely; raises BadInput when there is no document."""
     text = _INVALID_XML_CHARS.sub("", _PROLOG_RE.sub("", html, count=1))
+    text = _CHAR_REF.sub(_char_ref, _ESCAPED_ANSI.sub("", text))
     if not text.strip():
         raise BadInput("empty page")
     try:

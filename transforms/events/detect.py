@@ -169,10 +169,23 @@ def modality_veto(cues: Sequence[str]) -> Optional[str]:
     return None
 
 
-def cue_names(sentence: str) -> List[str]:
-    """The cue groups present in a sentence (folded)."""
+def _cues_for(language: Optional[str]) -> List[Tuple[str, "re.Pattern[str]"]]:
+    # a French sentence is read with the French and shared cues only (half the regexes), any other
+    # language with all of them
+    if language in ("fr", "en"):
+        other = "en_" if language == "fr" else "fr_"
+        return [(name, pattern) for name, pattern in CUES.items() if not name.startswith(other)]
+    return list(CUES.items())
+
+
+_CUES_BY_LANGUAGE = {language: _cues_for(language) for language in ("fr", "en", None)}
+
+
+def cue_names(sentence: str, language: Optional[str] = None) -> List[str]:
+    """The cue groups present in a sentence (folded), of its language when it is French or English."""
     folded = fold(sentence)
-    return [name for name, pattern in CUES.items() if pattern.search(folded)]
+    patterns = _CUES_BY_LANGUAGE.get(language) or _CUES_BY_LANGUAGE[None]
+    return [name for name, pattern in patterns if pattern.search(folded)]
 
 
 def _bucket(value: float, edges: Sequence[float]) -> int:
@@ -190,6 +203,7 @@ def sentence_terms(
     entity_labels: Sequence[str] = (),
     date_precision: Optional[str] = None,
     dated_before: bool = False,
+    cues: Optional[Sequence[str]] = None,
 ) -> List[str]:
     """The named features of one sentence (binary; hashed by ``term_indices``).
 
@@ -200,7 +214,7 @@ def sentence_terms(
     terms = [f"w:{t}" for t in tokens]
     terms += [f"b:{a}_{b}" for a, b in zip(tokens, tokens[1:])]
     lang = language if language in ("fr", "en") else "xx"
-    cues = cue_names(sentence)
+    cues = list(cues) if cues is not None else cue_names(sentence, language)
     terms += [f"cue:{name}" for name in cues]
     terms += [f"lex:{cue}" for cue in lexicon_cues]
     terms.append(f"lex_score:{_bucket(lexicon_score, (0.0, 1.0, 2.0, 4.0))}")
@@ -248,9 +262,11 @@ def article_terms(
     title: Optional[str],
     published: Optional[str] = None,
     entity_labels: Optional[Sequence[Sequence[str]]] = None,
+    cues: Optional[Sequence[Sequence[str]]] = None,
 ) -> List[List[str]]:
     """The features of every sentence of one article, in order (``sentence_terms`` in context);
-    ``entity_labels[i]`` are the labels of the mentions in sentence i."""
+    ``entity_labels[i]`` are the labels of the mentions in sentence i, ``cues[i]`` its
+    ``cue_names`` when the caller has them already."""
     from transforms.events.dates import event_date, is_background
 
     evidence = [lexicon_evidence(sentence, language) for sentence in sentences]
@@ -281,6 +297,7 @@ def article_terms(
                 entity_labels[i] if entity_labels is not None else (),
                 when.precision if when else None,
                 is_background(when, published),
+                cues[i] if cues is not None else None,
             )
         )
     return out

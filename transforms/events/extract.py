@@ -109,7 +109,10 @@ def extract_events(
     spans = list(article_sentences(article))
     sentences = [article.text[start:end] for _, _, start, end in spans]
     labels = [[m.label for m in in_text if start <= m.start < end] for _, _, start, end in spans]
-    columns = [term_indices(t) for t in article_terms(sentences, language, article.title, article.published, labels)]
+    cues = [cue_names(sentence, language) for sentence in sentences]
+    columns = [
+        term_indices(t) for t in article_terms(sentences, language, article.title, article.published, labels, cues)
+    ]
     embedded: Dict[int, np.ndarray] = {}
 
     def embed(positions: Sequence[int]) -> np.ndarray:
@@ -117,7 +120,7 @@ def extract_events(
         embedded.update(zip(positions, vectors))
         return vectors
 
-    vetoes = [modality_veto(cue_names(sentence)) for sentence in sentences]
+    vetoes = [modality_veto(c) for c in cues]
     detections = decide(model, columns, embed, language, vetoes)
     detected = [p for p, d in enumerate(detections) if d.is_event]
     counters["vetoed"] += sum(1 for d in detections if d.veto and d.probability >= model.threshold(language))
@@ -166,7 +169,7 @@ def extract_events(
             guess = min(near, key=lambda n: (n[0], n[1] != backward))[2]
             assert guess is not None  # near holds typed sentences only
             guess = guess._replace(confidence=round(guess.confidence * 0.7, 4), method="neighbour")
-        if guess.type in NEGATABLE_TYPES and ({"en_negation", "fr_negation"} & set(cue_names(sentence))):
+        if guess.type in NEGATABLE_TYPES and ({"en_negation", "fr_negation"} & set(cues[position])):
             counters["negated"] += 1
             continue
         here = [m for m in in_text if start <= m.start < end]

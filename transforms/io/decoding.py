@@ -1,5 +1,6 @@
 """Bytes to text: BOM, declared charset (HTTP header, <meta>, XML prolog), UTF-8, cp1252;
-and the sniffing that tells text from binary before any reader runs.
+the sniffing that tells text from binary before any reader runs; and ``printable_text``,
+which makes any decoded string safe to carry (no lone surrogates, no control characters).
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ def _bom(data: bytes) -> Optional[tuple]:
     return next(((bom, enc) for bom, enc in _BOMS if data.startswith(bom)), None)
 
 
+# Python codecs that are no web page charset: escapes ("\\ud800" → a lone surrogate), UTF-7
+# (which browsers refuse: it smuggles markup), and the ones for host names.
+_NOT_PAGE_CHARSETS = {"unicode-escape", "raw-unicode-escape", "utf-7", "punycode", "idna", "undefined"}
+
+
 def normalise_charset(name: Optional[str]) -> Optional[str]:
     """A Python codec name for a declared charset, or None if unknown.
 
@@ -59,6 +65,8 @@ def normalise_charset(name: Optional[str]) -> Optional[str]:
     try:
         codec = codecs.lookup(name.strip().strip("\"'")).name
     except LookupError:
+        return None
+    if codec in _NOT_PAGE_CHARSETS:
         return None
     if codec in ("iso8859-1", "ascii", "latin-1"):
         return "cp1252"
@@ -139,3 +147,51 @@ def binary_reason(data: bytes) -> Optional[str]:
     if text and controls / len(text) > MAX_CONTROL_RATIO:
         return f"binary content ({controls} of {len(text)} sampled characters are control bytes), not text"
     return None
+
+
+# ANSI/VT100 escape sequences (colours, cursor moves, terminal titles): CSI "ESC [ … final",
+# OSC "ESC ] … BEL|ESC \\" and the two-character escapes; removed whole, or "[31m" would stay.
+_ANSI_ESCAPE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]{0,512}(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]"
+)
+
+
+# Vertical tab and form feed are whitespace: a space, which never cuts a sentence in two.
+_LINE_BREAKS = re.compile("[\x0b\x0c]")
+
+
+# Every other C0 control but tab/LF/CR, DEL and the C1 controls: no text needs them, and
+# NUL or ESC reaching articles/ breaks terminals, C strings and downstream parsers.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
+# A lone UTF-16 surrogate ("\\ud800" in JSON, a file name that is not UTF-8) cannot be
+# encoded as UTF-8: Beam's coders would fail the whole job on it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+# A check faster than a regex over the text (~3× on 40 KB pages): lone surrogates fail to
+# encode, C0 controls and DEL are single bytes, C1 controls are \xc2\x80–\xc2\x9f in UTF-8.
+_C0_BYTES = bytes([b for b in range(32) if b not in (9, 10, 13)] + [127])
+_C1_UTF8 = re.compile(b"\xc2[\x80-\x9f]")
+
+
+def _needs_work(text: str) -> bool:
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return len(data.translate(None, _C0_BYTES)) != len(data) or _C1_UTF8.search(data) is not None
+
+
+def printable_text(text: str) -> str:
+    """``text`` without control characters or ANSI escapes, lone surrogates as U+FFFD.
+
+    Tab, newline and carriage return stay; vertical tab and form feed become spaces.
+    """
+    if not _needs_work(text):
+        return text  # the usual case: no change, no copy
+    text = _ANSI_ESCAPE.sub("", text)
+    text = _LINE_BREAKS.sub(" ", text)
+    text = _UNPRINTABLE.sub("", text)
+    return _SURROGATE.sub("\ufffd", text)

@@ -13,21 +13,13 @@ import gzip
 import io
 import json
 import os
-import re
 import zlib
 from typing import Any, BinaryIO, Callable, Dict, Iterator, Mapping, Optional, Union
 
-import fastavro
-from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
-
-from transforms.io.decoding import (
-    GZIP_MAGIC,
-    binary_reason,
-    charset_from_content_type,
-    decode_bytes,
-)
-from transforms.io.feeds import FEED_ITEMS_HEADER, documents_from_header
+from transforms.io import warc
+from transforms.io.avro_blocks import avro_blocks
+from transforms.io.decoding import GZIP_MAGIC, binary_reason, decode_bytes, printable_text
+from transforms.io.warc import _LOOKS_LIKE_HTML, HTML_CONTENT_TYPES  # noqa: F401 — archive.py takes them from here
 from transforms.records import (
     DUMP,
     HTML,
@@ -126,6 +118,7 @@ def document_from_fields(origin: str, record: Mapping[str, Any]) -> RawDocument:
 
     Needs a non-blank ``text`` (→ TEXT) or ``html`` (→ HTML); text wins when both
     are given, as it is the body the feed itself vouches for. Blank strings mean absent.
+    Every text field comes out printable (no controls, no lone surrogates).
     """
     for name in _STRING_FIELDS:
         value = record.get(name)
@@ -143,7 +136,8 @@ def document_from_fields(origin: str, record: Mapping[str, Any]) -> RawDocument:
         raise BadInput("record has empty text/html")
     else:
         raise BadInput("record has no text or html field")
-    return RawDocument(
+    # printable here too: Kafka payloads reach this function without read_documents
+    document = RawDocument(
         origin=origin,
         kind=kind,
         body=body,
@@ -154,6 +148,15 @@ def document_from_fields(origin: str, record: Mapping[str, Any]) -> RawDocument:
         language=fields["language"],
         record_id=None if record_id is None or str(record_id).strip() == "" else str(record_id),
     )
+    return document._replace(**_printable_fields(document))
+
+
+_WIDE_BOMS = (  # UTF-32 first: its LE BOM starts with the UTF-16 LE one
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
 def read_jsonl(
@@ -161,8 +164,13 @@ def read_jsonl(
 ) -> Iterator[Item]:
     """One RawDocument per JSON line; a bad line → one Rejected, the others go on.
 
-    Streams line by line; a line over ``max_bytes`` is skipped, not held.
+    Streams line by line; a line over ``max_bytes`` is skipped, not held. A file
+    starting with a UTF-16 or UTF-32 byte order mark is read in that encoding.
     """
+    head, stream = _peek(stream, 4)  # no read-ahead buffer: a cut gzip keeps its lines before the cut
+    wide = next((encoding for bom, encoding in _WIDE_BOMS if head.startswith(bom)), None)
+    if wide:  # lines split on b"\n" would cut UTF-16 characters in half: recode to UTF-8
+        stream = codecs.EncodedFile(stream, "utf-8", wide)
     for number, line in enumerate(iter(lambda: stream.readline(max_bytes + 1), b""), start=1):
         origin = f"{path}#{number}"
         if len(line) > max_bytes and not line.endswith(b"\n"):
@@ -180,6 +188,9 @@ def read_jsonl(
         except json.JSONDecodeError as error:
             yield rejected(origin, STAGE, f"invalid JSON: {error.msg} at column {error.colno}", text)
             continue
+        except (ValueError, RecursionError) as error:  # a 5,000-digit number, arrays nested 100,000 deep
+            yield rejected(origin, STAGE, f"invalid JSON: {type(error).__name__}: {str(error)[:200]}", text)
+            continue
         if not isinstance(record, dict):
             yield rejected(origin, STAGE, f"JSON line is a {type(record).__name__}, not an object", text)
             continue
@@ -189,126 +200,35 @@ def read_jsonl(
             yield rejected(origin, STAGE, str(error), text)
 
 
-HTML_CONTENT_TYPES = ("text/html", "application/xhtml+xml")
-
-
-_LOOKS_LIKE_HTML = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
-
-
-def _warc_response(record: Any, max_bytes: int) -> RawDocument | str:
-    """The page of a WARC response record, or why it is no article. Reads the body."""
-    http = record.http_headers
-    if http is None:
-        return "WARC response is not HTTP"
-    status = http.get_statuscode() or ""
-    if not status.startswith("2"):
-        return f"WARC response with HTTP status {status or 'unknown'} carries no article"
-    content_type = http.get_header("Content-Type")
-    media_type = (content_type or "").split(";")[0].strip().lower()
-    if content_type and media_type not in HTML_CONTENT_TYPES:
-        return f"WARC response of type {media_type or content_type!r} is not HTML"
-    body = record.content_stream().read(max_bytes + 1)
-    if len(body) > max_bytes:
-        return f"page too large (more than {max_bytes} bytes > {max_bytes} limit)"
-    if not content_type and not _LOOKS_LIKE_HTML.match(body[:1024]):
-        return "WARC response has no Content-Type and does not look like HTML"
-    try:
-        text = _page_text(body, declared=charset_from_content_type(content_type))
-    except BadInput as error:
-        return f"WARC response: {error}"
-    return RawDocument(origin="", kind=HTML, body=text, url=record.rec_headers.get_header("WARC-Target-URI"))
-
-
-def _warc_items(path: str, stream: BinaryIO, max_bytes: int, skip: int) -> Iterator[Item]:
-    iterator = ArchiveIterator(stream)
-    for index, record in enumerate(iterator):
-        if index < skip:
-            continue
-        rec_type = record.rec_type
-        outcome = (
-            _warc_response(record, max_bytes)
-            if rec_type == "response"
-            else f"WARC {rec_type} record carries no article"
-        )
-        offset = iterator.get_record_offset()  # reads the record to its end
-        origin = f"{path}#{offset}"
-        # warcio parses a record cut short without complaint: a whole one has a
-        # Content-Length and a body that long.
-        length = (record.rec_headers.get_header("Content-Length") or "").strip()
-        if not length.isdigit() or getattr(record.raw_stream, "limit", 0) > 0:
-            yield rejected(
-                origin,
-                STAGE,
-                "truncated or corrupt WARC record (headers or body cut short)",
-                record.rec_headers.to_str(),
-            )
-            continue
-        if isinstance(outcome, RawDocument):
-            # WARC-Date is the crawl time, not the publication date: published stays None,
-            # unless the feed fetcher archived the page with its feed items (origin, title, date)
-            feed_items = record.rec_headers.get_header(FEED_ITEMS_HEADER)
-            yield from documents_from_header(outcome._replace(origin=origin), feed_items)
-        else:
-            yield rejected(origin, STAGE, outcome, record.rec_headers.to_str())
-    # warcio ends quietly on a record cut inside its headers: bytes it read
-    # past the end of the last whole record are a truncated or corrupt tail.
-    tail = iterator.fh.tell() - iterator.offset
-    if tail > 0:
-        yield rejected(
-            f"{path}#{iterator.offset}", STAGE, f"truncated or corrupt WARC: {tail} bytes after the last whole record"
-        )
-
-
 def read_warc(
     path: str, stream: BinaryIO, max_bytes: int = DEFAULT_MAX_BYTES, size: Optional[int] = None
 ) -> Iterator[Item]:
     """HTML responses → RawDocument(kind=HTML); every other record → Rejected.
 
-    Record by record; origin ``path#offset`` (offset in the file as stored). A
-    corrupt or truncated tail keeps the records before it and adds one Rejected.
+    Record by record (``transforms.io.warc``); origin ``path#offset``. A corrupt or
+    truncated record → one Rejected, and the records after it are still read.
     """
-    emitted = 0
-    start = stream.tell() if stream.seekable() else None
-    try:
-        for item in _warc_items(path, stream, max_bytes, skip=0):
-            emitted += 1
-            yield item
-    except ArchiveLoadFailed as error:
-        if "non-chunked gzip" not in str(error) or start is None:
-            yield rejected(f"{path}#end", STAGE, f"corrupt WARC: {' '.join(str(error).split())[:300]}")
-            return
-        # One gzip member for the whole file: warcio stops after the first
-        # record, so read the rest decompressed (offsets are then uncompressed).
-        stream.seek(start)
-        try:
-            yield from _warc_items(path, gzip.GzipFile(fileobj=stream, mode="rb"), max_bytes, skip=emitted)  # type: ignore[arg-type]
-        except (ArchiveLoadFailed, EOFError, zlib.error, gzip.BadGzipFile) as error:
-            yield rejected(f"{path}#end", STAGE, f"corrupt or truncated WARC ({type(error).__name__}: {error})")
-    except (EOFError, zlib.error, gzip.BadGzipFile) as error:
-        yield rejected(f"{path}#end", STAGE, f"corrupt or truncated WARC ({type(error).__name__}: {error})")
+    yield from warc.read_warc(path, stream, max_bytes, size)
 
 
 def read_avro(
     path: str, stream: BinaryIO, max_bytes: int = DEFAULT_MAX_BYTES, size: Optional[int] = None
 ) -> Iterator[Item]:
-    """Records of the article schema → RawDocument(kind=TEXT); origin ``path#n`` (1-based)."""
-    try:
-        reader = fastavro.reader(stream)
-    except (ValueError, EOFError, StopIteration, TypeError) as error:
-        raise BadInput(f"not an Avro file ({type(error).__name__}: {error})") from error
-    number = 0
-    try:
-        for number, record in enumerate(reader, start=1):
-            origin = f"{path}#{number}"
-            if not isinstance(record, dict):
-                yield rejected(origin, STAGE, f"Avro record is a {type(record).__name__}, not a record", record)
-                continue
-            try:
-                yield document_from_fields(origin, record)
-            except BadInput as error:
-                yield rejected(origin, STAGE, str(error), record)
-    except (ValueError, EOFError, zlib.error, StopIteration) as error:
-        yield rejected(f"{path}#{number + 1}", STAGE, f"corrupt or truncated Avro ({type(error).__name__}: {error})")
+    """Records of the article schema → RawDocument(kind=TEXT); origin ``path#n`` (1-based).
+
+    Block by block (``transforms.io.avro_blocks``): a damaged block → one Rejected
+    (origin ``path@offset``), and the blocks after it are still read.
+    """
+
+    def to_item(origin: str, record: Any) -> Item:
+        if not isinstance(record, dict):
+            return rejected(origin, STAGE, f"Avro record is a {type(record).__name__}, not a record", record)
+        try:
+            return document_from_fields(origin, record)
+        except BadInput as error:
+            return rejected(origin, STAGE, str(error), record)
+
+    yield from avro_blocks(path, stream, to_item)
 
 
 Reader = Callable[[str, BinaryIO, int, Optional[int]], Iterator[Item]]
@@ -353,13 +273,29 @@ def _peek(fileobj: BinaryIO, size: int) -> tuple:
     return head, io.BufferedReader(_Replay(head, fileobj))
 
 
+def printable(item: Item) -> Item:
+    """The item with every text field made printable: no control characters, ANSI escapes
+    or lone surrogates (``decoding.printable_text``), so no coder or sink fails on it."""
+    return item._replace(**_printable_fields(item))
+
+
+def _printable_fields(item: Item) -> Dict[str, Any]:
+    return {name: printable_text(value) for name, value in zip(item._fields, item) if isinstance(value, str)}
+
+
 def read_documents(path: str, fileobj: BinaryIO, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Item]:
     """Every RawDocument in one opened file, and a Rejected for each unusable unit.
 
     Never raises for bad input: an unexpected error inside a reader becomes one
     Rejected naming the exception type (records yielded before it are kept).
     A file that yields nothing at all (empty, only blank lines) gives one Rejected.
+    Every text field comes out printable (see ``printable``).
     """
+    for item in _read_documents(path, fileobj, max_bytes):
+        yield printable(item)
+
+
+def _read_documents(path: str, fileobj: BinaryIO, max_bytes: int) -> Iterator[Item]:
     head = b""
     emitted = 0
     gzipped = False
@@ -376,7 +312,7 @@ def read_documents(path: str, fileobj: BinaryIO, max_bytes: int = DEFAULT_MAX_BY
             emitted += 1
             yield rejected(path, STAGE, f"unsupported input type ({suffix})", head)
             return
-        # Sniff gzip by content, not name; warcio decompresses WARCs per record itself.
+        # Sniff gzip by content, not name; the WARC reader inflates its gzip members itself.
         if kind != "warc" and head.startswith(GZIP_MAGIC):
             stream, size, gzipped = gzip.GzipFile(fileobj=stream, mode="rb"), None, True
         for item in READERS[kind](path, stream, max_bytes, size):

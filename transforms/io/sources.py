@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Iterator, List, Sequence, Set, Union
+import stat
+import sys
+from typing import Iterator, List, Optional, Sequence, Set, Union
 
 import apache_beam as beam
-from apache_beam.io.filesystem import CompressionTypes, FileMetadata
+from apache_beam.io.filesystem import BeamIOError, CompressionTypes, FileMetadata
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
 
-from transforms.io.formats import DEFAULT_MAX_BYTES, REJECTED, STAGE, read_documents
+from transforms.io.formats import DEFAULT_MAX_BYTES, REJECTED, STAGE, printable, read_documents
+from transforms.io.unlisted import ReportSkipped, printable_path, undecodable_name
 from transforms.records import RawDocument, Rejected, rejected
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
@@ -31,6 +34,17 @@ def match_files(pattern: str) -> List[FileMetadata]:
             pattern = FileSystems.join(pattern.rstrip("/\\") or "/", "**")
     metadata = FileSystems.match([pattern])[0].metadata_list
     return [m for m in metadata if not m.path.endswith(("/", "\\"))]
+
+
+def _deep_match(pattern: str) -> List[FileMetadata]:
+    """match_files with room for os.walk, which recurses once per directory level in
+    Python 3.11: a tree 1,000 directories deep must not fail the listing."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20_000))
+    try:
+        return match_files(pattern)
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 LISTING_PATHS = 64  # files per listing: the unit of work one reader takes
@@ -52,14 +66,49 @@ class _ListFiles(beam.DoFn):
             seen.update(patterns)
             patterns = []
         for pattern in patterns:
-            files = match_files(pattern)
+            try:
+                files = _deep_match(pattern)
+            except Exception as error:  # noqa: BLE001 — a listing that fails costs its pattern, visibly
+                self._rejected.inc()
+                reason = f"cannot list {pattern}: {type(error).__name__}: {str(error)[:300]}"
+                yield TaggedOutput(REJECTED, rejected(printable_path(pattern), STAGE, reason))
+                continue
             if not files:
                 self._rejected.inc()
                 yield TaggedOutput(REJECTED, rejected(pattern, STAGE, f"no file matches pattern {pattern}"))
             seen.update(m.path for m in files)
-        paths = sorted(seen)
+        for path in sorted(p for p in seen if undecodable_name(p)):  # no Beam coder can carry it
+            self._rejected.inc()
+            yield TaggedOutput(REJECTED, rejected(printable_path(path), STAGE, "file name is not UTF-8: not read"))
+        paths = sorted(p for p in seen if not undecodable_name(p))
         for start in range(0, len(paths), LISTING_PATHS):
             yield paths[start : start + LISTING_PATHS]
+
+
+def unopenable_reason(path: str) -> Optional[str]:
+    """Why a listed local path cannot be read as a file (gone, a FIFO or device that
+    would block or never end, a directory), else None; remote paths are left to open."""
+    if FileSystems.get_scheme(path) is not None:
+        return None
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        return _open_error_reason(error)
+    if stat.S_ISREG(mode):
+        return None
+    kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "not a regular file"
+    return f"not read: {kind}"
+
+
+def _open_error_reason(error: BaseException) -> str:
+    cause = error
+    if isinstance(error, BeamIOError) and error.exception_details:
+        cause = next(iter(error.exception_details.values()))
+    if isinstance(cause, FileNotFoundError):
+        return "file vanished between listing and reading (or a dangling symlink)"
+    if isinstance(cause, PermissionError):
+        return "file cannot be read: permission denied"
+    return f"file cannot be opened ({type(cause).__name__}: {cause})"
 
 
 class _ReadFile(beam.DoFn):
@@ -71,8 +120,19 @@ class _ReadFile(beam.DoFn):
 
     def process(self, path: str) -> Iterator[Union[RawDocument, TaggedOutput]]:
         self._files.inc()
-        # Raw bytes: read_documents sniffs gzip itself and turns bad gzip into dead letters.
-        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as fileobj:
+        # a file gone since the listing, unreadable or no regular file costs that file only
+        reason = unopenable_reason(path)
+        if reason is None:
+            try:
+                # Raw bytes: read_documents sniffs gzip itself and turns bad gzip into dead letters.
+                fileobj = FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
+            except (OSError, BeamIOError) as error:
+                reason = _open_error_reason(error)
+        if reason is not None:
+            self._rejected.inc()
+            yield TaggedOutput(REJECTED, printable(rejected(path, STAGE, reason)))
+            return
+        with fileobj:
             for item in read_documents(path, fileobj, self._max_bytes):
                 if isinstance(item, Rejected):
                     self._rejected.inc()
@@ -87,9 +147,12 @@ class ReadNewsFeeds(beam.PTransform):
 
     Apply to the pipeline with patterns (``p | ReadNewsFeeds(["in/**"])``) or,
     without, to a PCollection of patterns (``patterns | ReadNewsFeeds()``).
-    A directory means every file below it; a pattern matching nothing, an
-    unreadable file or record gives a Rejected (stage "read"). Counters in
-    namespace "read": files, documents, rejected.
+    A directory means every file below it; a pattern matching nothing, a file
+    that vanished, cannot be opened or is no regular file (FIFO), an entry the
+    listing skips (dangling symlink, symlink loop, symlink to a directory, a name
+    that is not UTF-8), an unreadable file or record gives a Rejected (stage
+    "read"). Counters in namespace "read": files, documents, rejected,
+    skipped_entries.
 
     The patterns are matched together; the files travel to the readers in
     listings of LISTING_PATHS paths. ``exact_paths``: the patterns are file paths to
@@ -116,14 +179,17 @@ class ReadNewsFeeds(beam.PTransform):
             raise ValueError("give ReadNewsFeeds patterns either as argument or as input PCollection, not both")
         else:
             patterns = pbegin_or_patterns
-        listed = (
-            patterns
-            | "AllPatterns" >> beam.combiners.ToList().with_output_types(List[str])
-            | "Match"
-            >> beam.ParDo(_ListFiles(self._exact_paths))
-            .with_output_types(List[str], rejected=Rejected)
-            .with_outputs(REJECTED, main="listings")
+        all_patterns = patterns | "AllPatterns" >> beam.combiners.ToList().with_output_types(List[str])
+        # what the listing leaves out (dangling symlinks, loops) becomes a dead letter too;
+        # exact paths are files, not patterns: there is no listing to leave anything out
+        skipped = (
+            all_patterns | "ReportSkipped" >> beam.FlatMap(lambda _: []).with_output_types(Rejected)
+            if self._exact_paths
+            else all_patterns | "ReportSkipped" >> ReportSkipped()
         )
+        listed = all_patterns | "Match" >> beam.ParDo(_ListFiles(self._exact_paths)).with_output_types(
+            List[str], rejected=Rejected
+        ).with_outputs(REJECTED, main="listings")
         # the shuffle spreads the listings over the workers
         spread = listed.listings | "SpreadListings" >> beam.Reshuffle()
         paths = spread | "Paths" >> beam.FlatMap(lambda listing: listing).with_output_types(str)
@@ -132,5 +198,7 @@ class ReadNewsFeeds(beam.PTransform):
             .with_output_types(RawDocument, rejected=Rejected)
             .with_outputs(REJECTED, main="documents")
         )
-        rejected_all = (listed[REJECTED], read[REJECTED]) | "AllRejected" >> beam.Flatten().with_output_types(Rejected)
+        rejected_all = (listed[REJECTED], skipped, read[REJECTED]) | "AllRejected" >> beam.Flatten().with_output_types(
+            Rejected
+        )
         return {"documents": read.documents, "rejected": rejected_all}

@@ -5,7 +5,9 @@
   file per processed input, written atomically, same bytes on a rerun) and reads the
   rest; a file is entered in the ledger once it has been read, so a restart with the
   same state directory reads nothing twice. ``once`` lists the directory a single time
-  (a bounded run: tests, backfills).
+  (a bounded run: tests, backfills). The poller's memory is bounded by the files in
+  flight (listed, handed out, not yet in the ledger): a claim is dropped as soon as its
+  file is in the ledger or gone (``still_claimed``).
 * ``KafkaToDocuments``: Kafka records (JSON values) → RawDocument via
   ``formats.document_from_fields``; origin ``kafka:<topic>/<partition>/<offset>``.
 """
@@ -107,25 +109,36 @@ def new_files(directory: str, state_dir: str) -> List[FeedFile]:
     return sorted(found)
 
 
+def still_claimed(claimed: Set[str], listed: List[FeedFile]) -> Set[str]:
+    """The claims worth keeping after a listing: files handed out that are still listed
+    and not yet in the ledger. A file entered in the ledger (or removed) is forgotten,
+    so the poller holds only the files in flight, never every file ever seen."""
+    return claimed & {feed_file.path for feed_file in listed}
+
+
 class _PollDirectory(beam.DoFn):
     """A tick → the directory's files that are neither in the ledger nor already
-    handed out by this poller (a file can be listed again before it is read)."""
+    handed out by this poller (a file can be listed again before it is read). The
+    ledger is the lasting record; the poller's own claims expire as files enter it."""
 
     def __init__(self, directory: str, state_dir: str):
         self._directory, self._state_dir = directory, state_dir
         self._polls = Metrics.counter("read", "polls")
-        self._skipped = Metrics.counter("read", "files_in_ledger")
+        self._in_flight = Metrics.distribution("read", "files_in_flight")
 
     def setup(self):
         self._claimed: Set[str] = set()
 
     def process(self, _tick) -> Iterator[FeedFile]:
         self._polls.inc()
-        for feed_file in new_files(self._directory, self._state_dir):
+        listed = new_files(self._directory, self._state_dir)
+        self._claimed = still_claimed(self._claimed, listed)
+        for feed_file in listed:
             if feed_file.path in self._claimed:
                 continue
             self._claimed.add(feed_file.path)
             yield feed_file
+        self._in_flight.update(len(self._claimed))
 
 
 class _ReadFeedFile(beam.DoFn):
@@ -234,8 +247,8 @@ def document_from_kafka(origin: str, value: Optional[bytes]) -> Union[RawDocumen
 
 
 def kafka_record_parts(record: Any, topic: str) -> Tuple[str, Optional[bytes], Optional[Timestamp]]:
-    """(origin, value, broker timestamp) of whatever a Kafka reader emits: an object
-    with topic/partition/offset/value(/timestamp) attributes, a dict with those keys,
+    """(origin, value, ingestion time) of whatever a Kafka reader emits: an object
+    with topic/partition/offset/value(/ingested/timestamp) attributes, a dict with those keys,
     or a (key, value) pair (origin then from a hash of the value)."""
     if isinstance(record, dict):
         get = record.get
@@ -250,7 +263,8 @@ def kafka_record_parts(record: Any, topic: str) -> Tuple[str, Optional[bytes], O
     else:
         raise TypeError(f"unexpected Kafka record type {type(record).__name__}")  # a wiring bug, not bad input
     origin = kafka_origin(get("topic") or topic, get("partition", 0), get("offset", -1))
-    stamp = get("timestamp")
+    # the reader's ingestion time (log-append time, else a sane producer time, else its clock)
+    stamp = get("ingested") or get("timestamp")
     if isinstance(stamp, (int, float)) and stamp > 0:
         stamp = Timestamp(micros=int(stamp) * 1000)  # Kafka timestamps are epoch milliseconds
     elif not isinstance(stamp, Timestamp):
