@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FORMAT ?= avro
 
-.PHONY: install lock run report report-screenshot chromium test test-fast lint format runners bench-extraction bench-throughput bench-whole bench-stage-costs bench-ner bench-events bench-event-detection bench-events-nested train-event-types clean
+.PHONY: install lock run run-daily report report-screenshot chromium test test-fast lint format runners bench-extraction bench-throughput bench-whole bench-stage-costs bench-ner bench-events bench-event-detection bench-events-nested train-event-types clean
 
 # the runtime from the hash-pinned lock (every wheel checked), then the test and lint tools
 $(STAMP): requirements.lock requirements-dev.txt setup.py
@@ -31,6 +31,12 @@ lock:
 run: $(STAMP)
 	$(BIN)/python -m pipelines.batch --input 'sample/seed/*.txt' --input 'sample/html/*.htm*' --input 'sample/feeds/*.jsonl' --output out --format $(FORMAT) --summary_json out/summary.json
 
+# the sample as a dated incremental run in Parquet: out-daily/<kind>/dt=$(RUN_DATE)/, out-daily/_runs/
+RUN_DATE ?= $(shell date -u +%F)
+run-daily: $(STAMP)
+	$(BIN)/python -m pipelines.batch $(SAMPLE_INPUTS) --output out-daily --format parquet --run_date $(RUN_DATE) --incremental
+	$(BIN)/python -m pipelines.runs out-daily
+
 # after `make run`: one self-contained HTML page over out/ (map, timelines, entities, events, run health)
 report: $(STAMP)
 	$(BIN)/python -m pipelines.report out --html out/report.html
@@ -45,13 +51,14 @@ chromium:
 
 # the suite includes the runner and Kafka tests (markers prism, flink, kafka): their binaries,
 # jars and distributions are fetched first by the project's own scripts (cached in .cache/);
-# and the report's browser test (marker browser): Debian's chromium, installed by `make chromium`
-test: $(STAMP) runners chromium
+# the report's browser test (marker browser): Debian's chromium, installed by `make chromium`;
+# and the deploy tests (marker deploy): the Airflow environment and the Flink operator CRDs
+test: $(STAMP) runners chromium deploy-setup
 	$(BIN)/python -m pytest
 
-# no Prism, Flink or Kafka: unit tests and DirectRunner pipelines only
+# no Prism, Flink, Kafka or Airflow: unit tests and DirectRunner pipelines only
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not prism and not flink and not kafka"
+	$(BIN)/python -m pytest -m "not prism and not flink and not kafka and not deploy"
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
@@ -156,3 +163,22 @@ bench-stream-latency: $(STAMP) prism kafka-setup flink-setup
 # batch job on the Flink session cluster, parallelism 2 vs 1 on 5,000 pages (PROCESS worker pool)
 bench-flink-scaleout: $(STAMP) flink-setup
 	$(BIN)/python -m benchmarks.flink_scaleout --pages 5000 --skip_entities
+
+# --- issue #14: scheduling (docs/deployment.md) ---
+.PHONY: deploy-setup airflow-env flink-operator-crds test-deploy validate-manifests
+# Airflow 3.3.2 in its own environment -> .cache/airflow/venv (pinned, deploy/airflow/requirements.txt)
+airflow-env:
+	bash deploy/airflow/build-env.sh
+
+# the Flink Kubernetes Operator's CRD schemas (Maven Central) -> .cache/flink-operator/1.10.0
+flink-operator-crds:
+	bash deploy/flink/k8s/fetch-crds.sh
+
+deploy-setup: airflow-env flink-operator-crds
+
+# DagBag, two-date `airflow dags test`, manifest validation, Flex Template parameters
+test-deploy: $(STAMP) deploy-setup
+	$(BIN)/python -m pytest -m deploy
+
+validate-manifests: $(STAMP) flink-operator-crds
+	$(BIN)/python -m tools.validate_manifests deploy/flink/k8s/*.yaml --crds .cache/flink-operator/1.10.0

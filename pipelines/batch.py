@@ -1,11 +1,14 @@
 """Batch job: bounded inputs → clean articles, sentences, languages.
 
-    python -m pipelines.batch --input 'sample/**' --output out [--format avro|jsonl] [Beam options]
+    python -m pipelines.batch --input 'sample/**' --output out [--format avro|jsonl|parquet]
+        [--run_date YYYY-MM-DD [--incremental]] [Beam options]
 
 Reads HTML pages, text dumps, JSONL, WARC and Avro files; writes one directory
 per record kind under --output (articles/, sentences/, duplicates/, rejected/)
 and ends by printing per-stage counts and the reconciliation
-``in = out + rejected + duplicates``.
+``in = out + rejected + duplicates``. With ``--run_date`` every kind goes to a
+``<kind>/dt=YYYY-MM-DD/`` partition published whole, with a run manifest in
+``<output>/_runs/`` (``pipelines.dated``, ``transforms.io.partitions``).
 """
 
 from __future__ import annotations
@@ -14,18 +17,21 @@ import argparse
 import logging
 import sys
 import time
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import (
     PipelineOptions,
     SetupOptions,
     StandardOptions,
 )
 
+from pipelines import dated as dated_runs
 from pipelines import progress
 from pipelines.feeds import FeedOptions, add_fetched, flatten_sources
-from pipelines.summary import write_summary_json
+from pipelines.flags import AT_LEAST_TWO, Matching, count, positive_int
+from pipelines.summary import summary_document, write_summary_json
 from transforms.clean.boilerplate import (
     DEFAULT_MIN_ARTICLES,
     LearnBoilerplate,
@@ -37,10 +43,13 @@ from transforms.entities.tagger import TagEntities
 from transforms.events.cluster import ClusterEvents
 from transforms.events.count import DEFAULT_WINDOW_DAYS, CountEvents, WriteAggregatesCsv
 from transforms.events.extract import ExtractEvents
+from transforms.events.repeats import DEFAULT_LOOKBACK_DAYS, REPEATS, DropRepeatedEvents
+from transforms.io.ledger import RUN_DATE_PATTERN, parse_run_date
+from transforms.io.partitions import PublishPartition
 from transforms.io.sinks import AVRO, FORMATS, WriteRecords, prepare_output
 from transforms.io.sources import ReadNewsFeeds
 from transforms.io.spill import AUTO, CheckpointToFiles, check_spill_dir, spill_directory
-from transforms.records import CleanedArticle
+from transforms.records import CleanedArticle, RawDocument, Rejected
 from transforms.text.language import DetectLanguage
 from transforms.text.segment import SegmentArticles
 
@@ -55,22 +64,25 @@ class BatchOptions(PipelineOptions):
         parser.add_argument(
             "--input",
             action="append",
-            help="file, directory or glob of .html/.htm/.html.gz/.txt/.jsonl(.gz)/.warc(.gz)/.avro; repeatable",
+            help="file, directory or glob of .html/.htm/.html.gz/.txt/.jsonl(.gz)/.warc(.gz)/.avro; repeatable; "
+            "with --run_date, {run_date} in it stands for the run date (feeds/{run_date}/)",
         )
         # not argparse-required: Beam registers every options class globally, and a
         # required flag would break every other pipeline built in the same process
         parser.add_argument("--output", help="output directory (local path or gs://…)")
         parser.add_argument("--format", default=AVRO, choices=FORMATS, help="output format (default: avro)")
-        parser.add_argument("--num_shards", type=int, default=4, help="files per record kind (default: 4)")
+        parser.add_argument(
+            "--num_shards", type=positive_int("number of shards"), default=4, help="files per record kind (default: 4)"
+        )
         parser.add_argument(
             "--boilerplate_min_articles",
-            type=int,
+            type=Matching(AT_LEAST_TWO, int, "number of articles"),
             default=DEFAULT_MIN_ARTICLES,
             help="a line in at least this many articles of one source is boilerplate (default: %(default)s, min 2)",
         )
         parser.add_argument(
             "--event_window_days",
-            type=int,
+            type=positive_int("number of days"),
             default=DEFAULT_WINDOW_DAYS,
             help="length of the aggregates' time windows in days (default: %(default)s)",
         )
@@ -91,15 +103,47 @@ class BatchOptions(PipelineOptions):
             action="store_true",
             help="stop after segmentation: no NER and no events (a fast cleanup-only run)",
         )
+        parser.add_argument(
+            "--run_date",
+            type=Matching(RUN_DATE_PATTERN, parse_run_date, "run date"),
+            help="write every record kind to <kind>/dt=RUN_DATE/ (YYYY-MM-DD), published whole with _SUCCESS, "
+            "and a run manifest to <output>/_runs/RUN_DATE.json",
+        )
+        parser.add_argument(
+            "--incremental",
+            action="store_true",
+            help="with --run_date: skip input files that another run date of this output already read; "
+            "a rerun of a date reads the inputs of its first run again",
+        )
+        parser.add_argument(
+            "--event_lookback_days",
+            type=count("number of days"),
+            default=DEFAULT_LOOKBACK_DAYS,
+            help="with --run_date: an event that the partition of one of this many earlier run dates holds "
+            "goes to repeats/ and is not counted again (default: %(default)s; 0: no cross-run de-duplication)",
+        )
 
 
-def build_pipeline(pipeline: beam.Pipeline, options: BatchOptions, spill_dir: Optional[str] = None) -> None:
+def build_pipeline(
+    pipeline: beam.Pipeline,
+    options: BatchOptions,
+    spill_dir: Optional[str] = None,
+    dated: Optional[dated_runs.DatedRun] = None,
+) -> None:
     """Wires the stages; shared with benchmarks and tests. ``spill_dir``: shuffle through
-    local spill files there (the DirectRunner's --spill_dir), else Beam's own shuffles."""
+    local spill files there (the DirectRunner's --spill_dir), else Beam's own shuffles.
+    ``dated``: a dated run (``--run_date``): read exactly its planned inputs, write to its
+    staging directory, drop events earlier partitions hold, publish the partition last."""
     # --input files and/or the pages of --feeds (pipelines/feeds.py)
-    inputs = [pipeline | "ReadNewsFeeds" >> ReadNewsFeeds(options.input)] if options.input else []
+    if dated is not None:
+        inputs = [pipeline | "ReadNewsFeeds" >> ReadNewsFeeds(dated.inputs, exact_paths=True)] if dated.inputs else []
+    else:
+        inputs = [pipeline | "ReadNewsFeeds" >> ReadNewsFeeds(options.input)] if options.input else []
     documents, read_rejected = [i["documents"] for i in inputs], [i["rejected"] for i in inputs]
     add_fetched(pipeline, options, options.output, documents, read_rejected)
+    if not documents:  # an incremental run with no new file still publishes its (empty) partition
+        documents = [pipeline | "NoInput" >> beam.Create([]).with_output_types(RawDocument)]
+        read_rejected = [pipeline | "NoInputRejects" >> beam.Create([]).with_output_types(Rejected)]
     read = flatten_sources(documents, read_rejected)
     cleaned = read["documents"] | "CleanArticles" >> CleanArticles()
     # corpus-wide decisions, taken on small keys while the articles wait (on disk with a spill_dir)
@@ -112,10 +156,12 @@ def build_pipeline(pipeline: beam.Pipeline, options: BatchOptions, spill_dir: Op
     stripped = unique | "StripBoilerplate" >> StripBoilerplate(boilerplate)
     segmented = stripped["articles"] | "DetectLanguage" >> DetectLanguage() | "SegmentArticles" >> SegmentArticles()
     dead_letters = [read["rejected"], cleaned["rejected"], stripped["rejected"]]
+    output = dated.staging if dated is not None else options.output
+    written: Dict[str, beam.PCollection] = {}
 
     def write(records, kind: str, schema: str, key, sort_key) -> None:
-        _ = records | f"Write_{kind}" >> WriteRecords(
-            options.output,
+        written[kind] = records | f"Write_{kind}" >> WriteRecords(
+            output,
             kind,
             schema,
             key=key,
@@ -140,6 +186,10 @@ def build_pipeline(pipeline: beam.Pipeline, options: BatchOptions, spill_dir: Op
         extracted = entities["by_article"] | "ExtractEvents" >> ExtractEvents(with_rejected=True)
         dead_letters += [entities["rejected"], extracted["rejected"]]
         events = extracted["reports"] | "ClusterEvents" >> ClusterEvents()
+        if dated is not None:
+            seen = events | "DropRepeatedEvents" >> DropRepeatedEvents(dated.earlier_event_files)
+            events = seen["events"]
+            write(seen[REPEATS], REPEATS, "repeat", lambda r: r.event_id, lambda r: (r.event_id, r.id))
         aggregates = events | "CountEvents" >> CountEvents(options.event_window_days, options.include_background)
         write(events, "events", "event", lambda e: e.id, lambda e: e.id)
         write(
@@ -149,10 +199,19 @@ def build_pipeline(pipeline: beam.Pipeline, options: BatchOptions, spill_dir: Op
             lambda a: a.window_start,
             lambda a: (a.window_start, a.level, a.country or "", a.place, a.type),
         )
-        _ = aggregates | "AggregatesCsv" >> WriteAggregatesCsv(options.output)
+        csv_output = FileSystems.join(output, dated_runs.AGGREGATES_CSV) if dated is not None else output
+        written[dated_runs.AGGREGATES_CSV] = aggregates | "AggregatesCsv" >> WriteAggregatesCsv(csv_output)
     rejected = tuple(dead_letters) | "AllRejected" >> beam.Flatten()
     write(duplicates, "duplicates", "duplicate", lambda d: d.origin, lambda d: (d.origin, d.duplicate_of, d.rule))
     write(rejected, "rejected", "rejected", lambda r: r.origin, lambda r: (r.origin, r.stage, r.reason, r.payload))
+    if dated is not None:
+        # the last step: every shard is written, the partition moves into place
+        _ = (
+            tuple(written.values())
+            | "AllWritten" >> beam.Flatten()
+            | "PublishPartition"
+            >> PublishPartition(options.output, dated.run_date, dated.staging, sorted(written), dated.manifest)
+        )
 
 
 def collect_counters(result) -> Dict[str, Dict[str, int]]:
@@ -211,8 +270,9 @@ def format_summary(counters: Dict[str, Dict[str, int]], seconds: float) -> str:
     return "\n".join(lines)
 
 
-def run(argv: Optional[Sequence[str]] = None, save_main_session: bool = True):
-    """Runs the job; returns (PipelineResult, counters)."""
+def run(argv: Optional[Sequence[str]] = None, save_main_session: bool = True, wait: bool = True):
+    """Runs the job; returns (PipelineResult, counters). ``wait=False`` (a Flex
+    Template launch): returns once the job is submitted, with no counters."""
     options = PipelineOptions(argv)
     options.view_as(SetupOptions).save_main_session = save_main_session
     batch = options.view_as(BatchOptions)
@@ -221,28 +281,61 @@ def run(argv: Optional[Sequence[str]] = None, save_main_session: bool = True):
     if missing:
         raise SystemExit(
             f"usage: python -m pipelines.batch --input GLOB [--input GLOB …] [--feeds FILE] --output DIR "
-            f"[--format avro|jsonl] [Beam options]\nmissing: {', '.join(missing)}"
+            f"[--format avro|jsonl|parquet] [--run_date YYYY-MM-DD [--incremental]] [Beam options]\n"
+            f"missing: {', '.join(missing)}"
         )
     if batch.num_shards < 1:
         raise SystemExit(f"--num_shards must be at least 1, got {batch.num_shards}")
+    if batch.incremental and not batch.run_date:
+        raise SystemExit("--incremental needs --run_date (the ledger is kept per run date)")
+    if batch.incremental and options.view_as(FeedOptions).feeds:
+        raise SystemExit(
+            "--incremental reads files only: a feed's pages cannot be read again (archive them, then --input the WARC)"
+        )
     try:
         check_spill_dir(batch.spill_dir, batch.output)
     except ValueError as error:
         raise SystemExit(str(error)) from None
-    prepare_output(batch.output, RECORD_KINDS)
+    runner = runner_name(options)
+    dated = (
+        dated_runs.plan_dated_run(batch, dated_runs.expand_patterns(batch.input or [], batch.run_date), runner)
+        if batch.run_date
+        else None
+    )
+    if dated is not None:
+        print(dated_runs.describe_plan(dated))
+        planned = len(dated.inputs) or None
+        total_inputs: Callable[[], Optional[int]] = lambda: planned
+    else:
+        prepare_output(batch.output, RECORD_KINDS)
+        total_inputs = progress.count_input_files(batch.input)
     started = time.monotonic()
     with spill_directory(batch.spill_dir, options.view_as(StandardOptions).runner) as spill_dir:
         pipeline = beam.Pipeline(options=options)
-        build_pipeline(pipeline, batch, spill_dir)
+        build_pipeline(pipeline, batch, spill_dir, dated)
+        if not wait:
+            result = pipeline.run()
+            print("submitted; the job publishes its partition as its last step (manifest status 'published')")
+            return result, {}
         # progress lines on stderr while it runs (a terminal only, not with --quiet)
-        result = progress.run_pipeline(
-            pipeline, options, progress.batch_line, total_inputs=progress.count_input_files(batch.input)
-        )
+        result = progress.run_pipeline(pipeline, options, progress.batch_line, total_inputs=total_inputs)
     counters = collect_counters(result)
     seconds = time.monotonic() - started
     print(format_summary(counters, seconds))
     write_summary_json(options, "batch", counters, reconcile(counters), seconds)
+    if dated is not None:
+        summary = summary_document("batch", counters, reconcile(counters), seconds, runner)
+        print(
+            dated_runs.describe_published(
+                batch.output, dated_runs.finish_dated_run(batch.output, dated.run_date, summary)
+            )
+        )
     return result, counters
+
+
+def runner_name(options: PipelineOptions) -> str:
+    runner = options.view_as(StandardOptions).runner
+    return runner if isinstance(runner, str) else type(runner).__name__ if runner else "DirectRunner"
 
 
 def main(argv: Optional[List[str]] = None) -> int:

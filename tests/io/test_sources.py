@@ -212,6 +212,17 @@ def test_read_news_feeds_needs_patterns() -> None:
         TestPipeline() | ReadNewsFeeds([])
 
 
+def test_exact_paths_are_read_as_given_even_with_glob_characters(tmp_path: Path) -> None:
+    # a dated run's planned inputs: file names, never patterns ("[1]" would be a glob class)
+    odd = tmp_path / "dépêche[1].jsonl"
+    odd.write_bytes(jsonl_bytes([{"id": "j1", "text": "Body"}]))
+    (tmp_path / "other.jsonl").write_bytes(jsonl_bytes([{"id": "j2", "text": "Other"}]))
+    with TestPipeline() as pipeline:
+        read = pipeline | ReadNewsFeeds([str(odd), str(odd)], exact_paths=True)
+        assert_that(read["documents"] | beam.Map(lambda d: d.record_id), equal_to(["j1"]), label="Documents")
+        assert_that(read["rejected"], equal_to([]), label="Rejected")
+
+
 def test_unopenable_reason_for_fifos_directories_and_vanished_files(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "pipe.jsonl")
     (tmp_path / "dir.html").mkdir()

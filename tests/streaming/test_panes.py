@@ -23,3 +23,19 @@ def test_pane_files_are_named_by_window_and_pane_only():
     assert pane_file_path("out", "aggregates", window, pane, "jsonl") == (
         "out/aggregates/20200914T093000Z--20200914T094500Z/pane-00001-ON_TIME.jsonl"
     )
+
+
+def test_pane_files_can_be_parquet(tmp_path):
+    import pyarrow.parquet as pq
+    from apache_beam.transforms.window import IntervalWindow
+
+    from transforms.records import Rejected
+    from transforms.streaming.panes import _WritePaneFile
+
+    window = IntervalWindow(ts("2020-09-14T09:30:00Z"), ts("2020-09-14T09:45:00Z"))
+    pane = PaneInfo(True, True, PaneInfoTiming.ON_TIME, 0, 0)
+    writer = _WritePaneFile(str(tmp_path), "rejected", "rejected", "parquet", lambda r: r.origin)
+    records = [Rejected("b.html", "read", "empty file", ""), Rejected("a.html", "read", "empty file", "")]
+    (path,) = list(writer.process(records, window=window, pane=pane))
+    assert path.endswith("20200914T093000Z--20200914T094500Z/pane-00000-ON_TIME.parquet")
+    assert [r["origin"] for r in pq.read_table(path).to_pylist()] == ["a.html", "b.html"]

@@ -1,5 +1,6 @@
 """Event records between the event transforms: a sentence's ``EventReport``, the merged
-``Event`` with its ``EventRef`` mentions, and the windowed ``Aggregate`` count.
+``Event`` with its ``EventRef`` mentions, the windowed ``Aggregate`` count, and a
+``Repeat``: a dated run's event that an earlier run date already published.
 """
 
 from typing import List, NamedTuple, Optional
@@ -83,5 +84,21 @@ class Aggregate(NamedTuple):
     articles: int
 
 
-for _record in (EventReport, EventRef, Event, Aggregate):
+class Repeat(NamedTuple):
+    """An event of this run that an earlier run date's partition already holds, as
+    written to ``repeats/``: the new reports of an event that is not counted again."""
+
+    event_id: str  # the id the earlier partition gave the event
+    first_run_date: str  # the run date whose events/ partition holds it
+    id: str  # the id this run's clustering gave its reports
+    type: str
+    date: Optional[str]
+    place: Optional[str]
+    country: Optional[str]
+    mentions: List[EventRef]
+    num_articles: int
+    num_sources: int
+
+
+for _record in (EventReport, EventRef, Event, Aggregate, Repeat):
     beam.coders.registry.register_coder(_record, beam.coders.RowCoder)

@@ -1,4 +1,4 @@
-"""Deterministic sharded output: Avro (default) or JSON Lines.
+"""Deterministic sharded output: Avro (default), JSON Lines or Parquet (``parquet``).
 
 Replays must write byte-identical files, so a record's shard is a hash of its
 key, records are sorted inside each shard (``shards``), and the Avro sync marker
@@ -38,6 +38,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from schemas import load_schema
+from transforms.io.parquet import read_parquet, write_parquet
 from transforms.io.shards import Entry, entry_order, shard_entry, shard_of
 from transforms.io.spill import SpillEntries, merge_entries
 
@@ -47,7 +48,10 @@ AVRO = "avro"
 JSONL = "jsonl"
 
 
-FORMATS = (AVRO, JSONL)
+PARQUET = "parquet"
+
+
+FORMATS = (AVRO, JSONL, PARQUET)
 
 
 _NO_RECORD: Entry = ("", "")  # placeholder of an empty shard; a real entry's record is a JSON object
@@ -128,6 +132,8 @@ def write_shard_to(handle: BinaryIO, records: Iterable[Dict[str, Any]], schema_n
     if fmt == AVRO:
         marker = hashlib.blake2b(name.encode("utf-8"), digest_size=16).digest()
         fastavro.writer(handle, parsed_schema(schema_name), records, codec="deflate", sync_marker=marker)
+    elif fmt == PARQUET:
+        write_parquet(handle, records, schema_name)
     else:
         for record in records:
             handle.write(json.dumps(record, ensure_ascii=False).encode("utf-8"))
@@ -257,3 +263,16 @@ def prepare_output(directory: str, kinds: Iterable[str]) -> None:
             matches = FileSystems.match([pattern])[0].metadata_list
             if matches:
                 FileSystems.delete([m.path for m in matches])
+
+
+def read_shard(path: str) -> Iterator[Dict[str, Any]]:
+    """The records of one shard file written by ``WriteRecords`` (format told by its
+    suffix), as plain dicts; what a later run reads back of an earlier one."""
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        data = handle.read()
+    if path.endswith(f".{AVRO}"):
+        yield from (record for record in fastavro.reader(io.BytesIO(data)) if isinstance(record, dict))
+    elif path.endswith(f".{PARQUET}"):
+        yield from read_parquet(io.BytesIO(data))
+    else:
+        yield from (json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip())

@@ -56,11 +56,15 @@ class _ListFiles(beam.DoFn):
     nothing gives a dead letter. The runner's shuffle then carries one small element
     per LISTING_PATHS files, not one per file."""
 
-    def __init__(self):
+    def __init__(self, exact_paths: bool = False):
         self._rejected = Metrics.counter(STAGE, "rejected")
+        self._exact_paths = exact_paths
 
     def process(self, patterns: List[str]) -> Iterator[Union[List[str], TaggedOutput]]:
         seen: Set[str] = set()
+        if self._exact_paths:
+            seen.update(patterns)
+            patterns = []
         for pattern in patterns:
             try:
                 files = _deep_match(pattern)
@@ -151,17 +155,20 @@ class ReadNewsFeeds(beam.PTransform):
     skipped_entries.
 
     The patterns are matched together; the files travel to the readers in
-    listings of LISTING_PATHS paths.
+    listings of LISTING_PATHS paths. ``exact_paths``: the patterns are file paths to
+    read as they are, unmatched (a dated run's planned inputs, ``transforms.io.ledger``).
     """
 
     def __init__(
         self,
         patterns: Union[str, Sequence[str], None] = None,
         max_bytes: int = DEFAULT_MAX_BYTES,
+        exact_paths: bool = False,
     ):
         super().__init__()
         self._patterns = [patterns] if isinstance(patterns, str) else (list(patterns) if patterns is not None else None)
         self._max_bytes = max_bytes
+        self._exact_paths = exact_paths
 
     def expand(self, pbegin_or_patterns):
         if isinstance(pbegin_or_patterns, beam.pvalue.PBegin):
@@ -173,9 +180,14 @@ class ReadNewsFeeds(beam.PTransform):
         else:
             patterns = pbegin_or_patterns
         all_patterns = patterns | "AllPatterns" >> beam.combiners.ToList().with_output_types(List[str])
-        # what the listing leaves out (dangling symlinks, loops) becomes a dead letter too
-        skipped = all_patterns | "ReportSkipped" >> ReportSkipped()
-        listed = all_patterns | "Match" >> beam.ParDo(_ListFiles()).with_output_types(
+        # what the listing leaves out (dangling symlinks, loops) becomes a dead letter too;
+        # exact paths are files, not patterns: there is no listing to leave anything out
+        skipped = (
+            all_patterns | "ReportSkipped" >> beam.FlatMap(lambda _: []).with_output_types(Rejected)
+            if self._exact_paths
+            else all_patterns | "ReportSkipped" >> ReportSkipped()
+        )
+        listed = all_patterns | "Match" >> beam.ParDo(_ListFiles(self._exact_paths)).with_output_types(
             List[str], rejected=Rejected
         ).with_outputs(REJECTED, main="listings")
         # the shuffle spreads the listings over the workers
