@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
 from tools.event_data import REPO, Document, documents, read_rows
+from tools.train_event_detector import prf
 from transforms.events.extract import extract_events
 from transforms.records import Article, Paragraph
 
@@ -65,19 +66,6 @@ def tag(article: Article, models) -> list:
     if article.title:
         mentions += tag_article(article, model_spans(nlp(article.title)), models.gazetteer, field="title")
     return mentions
-
-
-def prf(tp: int, fp: int, fn: int) -> Dict[str, float]:
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    return {
-        "precision": round(p, 4),
-        "recall": round(r, 4),
-        "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
-        "tp": tp,
-        "fp": fp,
-        "fn": fn,
-    }
 
 
 def weighted_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:

@@ -127,6 +127,11 @@ def scores(predicted: np.ndarray, labels: np.ndarray) -> Dict[str, float]:
     tp = int((predicted & (labels == 1)).sum())
     fp = int((predicted & (labels == 0)).sum())
     fn = int((~predicted & (labels == 1)).sum())
+    return prf(tp, fp, fn)
+
+
+def prf(tp: int, fp: int, fn: int) -> Dict[str, float]:
+    """Precision, recall and F1 (rounded to 4 places) with the counts they come from."""
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
     return {

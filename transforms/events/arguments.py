@@ -15,37 +15,8 @@ from typing import Dict, Optional, Sequence
 
 from transforms.entities.mention import TaggedMention
 from transforms.entities.names import surface_key
+from transforms.events.dates import NUMBER_WORDS
 from transforms.events.modality import _NO_VICTIMS
-
-_NUMBER_WORDS = {
-    "un": 1,
-    "une": 1,
-    "deux": 2,
-    "trois": 3,
-    "quatre": 4,
-    "cinq": 5,
-    "six": 6,
-    "sept": 7,
-    "huit": 8,
-    "neuf": 9,
-    "dix": 10,
-    "onze": 11,
-    "douze": 12,
-    "vingt": 20,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "twenty": 20,
-}
-
 
 _KILLED = re.compile(
     r"\b(?P<n>\d+|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|vingt|one|two|three|four|five|"
@@ -62,7 +33,7 @@ def fatalities(sentence: str) -> Optional[int]:
     counts = []
     for match in _KILLED.finditer(sentence):
         n = match.group("n").lower()
-        counts.append(int(n) if n.isdigit() else _NUMBER_WORDS.get(n, 0))
+        counts.append(int(n) if n.isdigit() else NUMBER_WORDS.get(n, 0))
     return max(counts) if counts else None
 
 

@@ -44,7 +44,8 @@ _MONTHS_FR = (
 _MONTHS_EN = "january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 
 
-_NUMBERS = {
+# Number words of French and English counts and spans ("deux jours", "three years ago", "cinq morts").
+NUMBER_WORDS = {
     "un": 1,
     "une": 1,
     "deux": 2,
@@ -56,6 +57,9 @@ _NUMBERS = {
     "huit": 8,
     "neuf": 9,
     "dix": 10,
+    "onze": 11,
+    "douze": 12,
+    "vingt": 20,
     "one": 1,
     "two": 2,
     "three": 3,
@@ -65,6 +69,9 @@ _NUMBERS = {
     "eight": 8,
     "nine": 9,
     "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "twenty": 20,
 }
 
 
@@ -262,7 +269,7 @@ def resolve_expression(kind: str, match: re.Match[str], language: str, published
         return EventDate((explicit or day).isoformat(), "day", text, match.start(), match.end())
     if kind == "earlier":
         n = match.group("n").lower()
-        days = int(n) if n.isdigit() else _NUMBERS.get(n, 0)
+        days = int(n) if n.isdigit() else NUMBER_WORDS.get(n, 0)
         return EventDate((pub - dt.timedelta(days=days)).isoformat(), "approx", text, match.start(), match.end())
     if kind == "eve":
         return EventDate((pub - dt.timedelta(days=1)).isoformat(), "approx", text, match.start(), match.end())
@@ -285,7 +292,7 @@ def resolve_expression(kind: str, match: re.Match[str], language: str, published
         return EventDate(dt.date(pub.year - 1, 1, 1).isoformat(), "year", text, match.start(), match.end())
     if kind == "years_ago":
         n = (match.group("n") or match.group("n2")).lower()
-        years = int(n) if n.isdigit() else _NUMBERS.get(n, 1)
+        years = int(n) if n.isdigit() else NUMBER_WORDS.get(n, 1)
         return EventDate(dt.date(pub.year - years, 1, 1).isoformat(), "year", text, match.start(), match.end())
     if kind == "weekday":
         name = re.sub(r"^on\s+", "", text, flags=re.I)
