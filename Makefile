@@ -1,7 +1,7 @@
 # Two commands a new user needs: `make run` (batch job on the bundled sample → ./out)
 # and `make test` (the whole suite, what CI runs). Both build the virtualenv from the
 # project's own pinned requirements first. `make test-fast` runs everything that needs
-# no runner, broker or cluster (~2 minutes); `make lint` runs ruff and mypy.
+# no runner, broker or cluster (3 minutes on 2 cores); `make lint` runs ruff and mypy.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -56,9 +56,9 @@ chromium:
 test: $(STAMP) runners chromium deploy-setup
 	$(BIN)/python -m pytest
 
-# no Prism, Flink, Kafka or Airflow: unit tests and DirectRunner pipelines only
+# no Prism, Flink, Kafka or Airflow: unit tests and DirectRunner pipelines, one pytest process per core
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not prism and not flink and not kafka and not deploy"
+	$(BIN)/python -m pytest -n auto -m "not prism and not flink and not kafka and not deploy"
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
