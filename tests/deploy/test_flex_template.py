@@ -107,3 +107,16 @@ def test_the_image_and_the_launcher() -> None:
     assert "apache-beam==2.77.0 " in lock  # the SDK image's version
     assert "pip install --no-cache-dir --require-hashes --no-deps -r requirements.lock" in dockerfile
     assert METADATA["streaming"] is False
+
+
+@pytest.mark.parametrize("image", ["deploy/dataflow/Dockerfile", "deploy/flink/k8s/Dockerfile"])
+def test_each_image_copies_what_setup_py_reads_before_installing(image: str) -> None:
+    """setup.py reads requirements.txt (install_requires) and MANIFEST.in includes it: an image
+    that copies only the lock fails at `pip install .`; both install the runtime from the lock."""
+    root = DATAFLOW.parents[1]
+    text = (root / image).read_text(encoding="utf-8")
+    before_install = text[: text.index("pip install --no-cache-dir --no-deps .")]
+    copied = {name for line in before_install.splitlines() if line.startswith("COPY ") for name in line.split()[1:-1]}
+    assert {"requirements.txt", "requirements.lock", "setup.py", "MANIFEST.in"} <= copied
+    assert "--require-hashes --no-deps -r requirements.lock" in before_install
+    assert '(HERE / "requirements.txt")' in (root / "setup.py").read_text(encoding="utf-8")
