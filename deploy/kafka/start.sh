@@ -72,7 +72,12 @@ JVM_OPTS=(-Xms128m -Xmx${KAFKA_HEAP:-512m} -XX:+UseG1GC -XX:MaxGCPauseMillis=20
           -Dlog4j2.configurationFile="$HERE/log4j2.properties"
           -Dkafka.log.level="${KAFKA_LOG_LEVEL:-WARN}")
 started=$(date +%s.%N)
-CLUSTER_ID=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+# base64url of 16 random bytes, as Kafka's own ids; never starting with '-', which kafka-storage's
+# argument parser would take for an option (1 start in 64 failed that way)
+CLUSTER_ID=-
+while [[ "$CLUSTER_ID" == -* ]]; do
+    CLUSTER_ID=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+done
 "$JAVA" "${JVM_OPTS[@]}" -cp "$LIBS/*" kafka.tools.StorageTool format \
     -t "$CLUSTER_ID" -c "$DIR/server.properties" --ignore-formatted >"$DIR/format.log" 2>&1 \
     || { cat "$DIR/format.log" >&2; exit 1; }
