@@ -9,6 +9,8 @@ import subprocess
 import sys
 
 import apache_beam as beam
+import duckdb  # requirements-dev.txt
+import pandas
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -120,8 +122,6 @@ def test_unions_other_than_null_x_are_refused() -> None:
 
 
 def test_write_records_as_parquet_reads_in_duckdb_and_pandas(tmp_path: pathlib.Path) -> None:
-    duckdb = pytest.importorskip("duckdb")
-    pandas = pytest.importorskip("pandas")
     records = [Rejected(f"in/{n}.html", "read", "empty file", "") for n in range(5)]
     with TestPipeline() as p:
         _ = (

@@ -9,6 +9,8 @@ import shutil
 from pathlib import Path
 from typing import Dict, Tuple
 
+import duckdb  # requirements-dev.txt: the issue's own query, as users run it
+import pandas
 import pytest
 
 from pipelines import dated
@@ -111,7 +113,6 @@ def test_the_rerun_writes_identical_files_and_the_first_partition_is_untouched(t
 
 
 def test_duckdb_sees_both_partitions_with_their_articles(two_days) -> None:
-    duckdb = pytest.importorskip("duckdb")
     out = two_days["out"]
     articles = duckdb.sql(
         f"SELECT dt, count(*) FROM read_parquet('{out}/articles/**/*.parquet', hive_partitioning=true) "
@@ -143,14 +144,12 @@ def test_duckdb_sees_both_partitions_with_their_articles(two_days) -> None:
 
 
 def test_pandas_reads_a_partition(two_days) -> None:
-    pandas = pytest.importorskip("pandas")
     frame = pandas.read_parquet(two_days["out"] / "articles" / f"dt={DAY2}")
     assert sorted(frame["id"]) == sorted(a["id"] for a in NEXT_DAY)
     assert set(frame["language"]) == {"fr"}
 
 
 def test_an_event_told_again_the_next_day_is_one_event(two_days) -> None:
-    duckdb = pytest.importorskip("duckdb")
     out = two_days["out"]
     repeats = duckdb.sql(
         f"SELECT r.event_id, r.first_run_date, e.type, e.date, e.place, r.mentions[1].article_id "

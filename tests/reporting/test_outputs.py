@@ -66,8 +66,8 @@ def test_streaming_layout_reads_latest_snapshots_and_logs(tmp_path):
 
 
 def test_gzipped_jsonl_and_parquet(tmp_path):
-    pq = pytest.importorskip("pyarrow.parquet")  # Beam's dependency
-    import pyarrow as pa
+    import pyarrow as pa  # Beam's dependency
+    import pyarrow.parquet as pq
 
     with gzip.open(tmp_path / "part-0.jsonl.gz", "wt", encoding="utf-8") as handle:
         handle.write(json.dumps({"id": "a"}) + "\n\n" + json.dumps({"id": "b"}) + "\n")
