@@ -30,6 +30,7 @@ import tempfile
 import uuid
 from typing import (
     Any,
+    Callable,
     Dict,
     Iterable,
     Iterator,
@@ -243,22 +244,23 @@ def merge_groups(paths: List[str]) -> Iterator[Tuple[str, List[JsonValue]]]:
         yield json.loads(encoded), [json.loads(line.split("\t", 1)[1]) for line in group]
 
 
-class _SpillPairs(beam.DoFn):
-    """Writes each bundle's pairs, sorted, to one file per shard (at most SPILL_BYTES
-    buffered); emits (shard, path)."""
+class _SpillByShard(beam.DoFn):
+    """Buffers a bundle's lines per shard (at most SPILL_BYTES) and writes each shard's
+    lines, sorted by ``line_order``, to one spill file under ``directory``; emits (shard,
+    path). A runner may hand one worker half the corpus as a single bundle (the
+    DirectRunner does): the early flush keeps memory at SPILL_BYTES."""
 
-    def __init__(self, directory: str, shards: int):
+    line_order: Optional[Callable[[str], Any]] = None  # None: the lines' own order
+
+    def __init__(self, directory: str):
         self._directory = directory
-        self._shards = shards
 
     def start_bundle(self):
         self._by_shard: Dict[int, List[str]] = {}
         self._buffered = 0
 
-    def process(self, pair: Tuple[str, JsonValue]):
-        key, value = pair
-        line = group_line(key, value)
-        self._by_shard.setdefault(shard_of(key, self._shards), []).append(line)
+    def _add(self, shard: int, line: str) -> Iterator[Tuple[int, str]]:
+        self._by_shard.setdefault(shard, []).append(line)
         self._buffered += len(line)
         if self._buffered >= SPILL_BYTES:
             yield from self._flush()
@@ -270,11 +272,23 @@ class _SpillPairs(beam.DoFn):
     def _flush(self) -> Iterator[Tuple[int, str]]:
         spill = uuid.uuid4().hex
         for shard, lines in sorted(self._by_shard.items()):
-            lines.sort()
+            lines.sort(key=self.line_order)
             path = FileSystems.join(self._directory, f"{shard:05d}-{spill}.jsonl.gz")
             write_lines_gz(path, lines)
             yield shard, path
         self._by_shard, self._buffered = {}, 0
+
+
+class _SpillPairs(_SpillByShard):
+    """Writes each bundle's (key, value) pairs to one sorted file per shard of the key."""
+
+    def __init__(self, directory: str, shards: int):
+        super().__init__(directory)
+        self._shards = shards
+
+    def process(self, pair: Tuple[str, JsonValue]):
+        key, value = pair
+        yield from self._add(shard_of(key, self._shards), group_line(key, value))
 
 
 def _merge_rounds(paths: List[str], directory: str, shard: int, merge) -> List[str]:
@@ -357,36 +371,12 @@ def merge_entries(paths: Iterable[str], directory: str, shard: int) -> Iterator[
         yield line_entry(line)
 
 
-class SpillEntries(beam.DoFn):
+class SpillEntries(_SpillByShard):
     """(shard, entry) -> (shard, path of a sorted spill file under ``directory``), one
-    file per shard and bundle (at most SPILL_BYTES buffered): the shard writer merges
-    them. A runner may hand one worker half the corpus as a single bundle (the
-    DirectRunner does): the early flush keeps memory at SPILL_BYTES."""
+    file per shard and bundle, in shard order: the shard writer merges them."""
 
-    def __init__(self, directory: str):
-        self._directory = directory
-
-    def start_bundle(self):
-        self._by_shard: Dict[int, List[str]] = {}
-        self._buffered = 0
+    line_order = staticmethod(_line_order)
 
     def process(self, keyed: Tuple[int, Entry]):
         shard, entry = keyed
-        line = entry_line(entry)
-        self._by_shard.setdefault(shard, []).append(line)
-        self._buffered += len(line)
-        if self._buffered >= SPILL_BYTES:
-            yield from self._flush()
-
-    def finish_bundle(self):
-        for shard_and_path in self._flush():
-            yield _in_global_window(shard_and_path)
-
-    def _flush(self) -> Iterator[Tuple[int, str]]:
-        spill = uuid.uuid4().hex
-        for shard, lines in sorted(self._by_shard.items()):
-            lines.sort(key=_line_order)
-            path = FileSystems.join(self._directory, f"{shard:05d}-{spill}.jsonl.gz")
-            write_lines_gz(path, lines)
-            yield shard, path
-        self._by_shard, self._buffered = {}, 0
+        yield from self._add(shard, entry_line(entry))
