@@ -160,3 +160,31 @@ def test_a_name_in_apposition_to_a_noun_is_not_read_as_a_town_by_the_fallback():
     assert not after("dans la ville de") and not after("à") and not after("près de") and not after("attack in")
     assert not after("Il y a eu.") and not after("Falloujah,") and not after("la base d’")
     assert not after("la province") and not in_apposition("Name", 0)
+
+
+def test_a_name_after_a_geographic_head_noun_is_a_place_the_model_missed(french, gazetteer):
+    # spaCy tags no entity in "province de Salaheddine"; the head noun says it is a place, and
+    # the transliteration fallback places it in the article's country (Irak)
+    text = "Un convoi américain a été visé dans la province de Salaheddine, en Irak."
+    assert "Salaheddine" not in {e.text for e in french(text).ents}
+    found = by_text(tag(french, gazetteer, text))
+    province = found["province de Salaheddine"]
+    assert (province.label, province.evidence, province.precision, province.country) == (
+        "LOC",
+        "place_head",
+        "admin1",
+        "IQ",
+    )
+    # without a head noun before it, the rule adds nothing
+    plain = tag(french, gazetteer, "Le navire Salaheddine a quitté le port hier avec Karim Ousmane.")
+    assert plain and all(m.evidence != "place_head" for m in plain)
+
+
+def test_follows_place_head_reads_the_head_noun_right_before_a_name():
+    from transforms.entities.mention_rules import follows_place_head
+
+    def after(before: str) -> bool:
+        return follows_place_head(before + " Name", len(before) + 1)
+
+    assert after("dans la province de") and after("la ville d’") and after("the port of")
+    assert not after("le président de") and not after("Province de") and not after("à")

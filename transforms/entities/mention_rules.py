@@ -304,6 +304,14 @@ def extend_place_heads(text: str, span: Span) -> Span:
     return span._replace(start=window_start + m.start())
 
 
+def follows_place_head(text: str, start: int) -> bool:
+    """Whether a name at ``start`` comes right after a lowercase geographic head noun
+    ("province de", "port of"): then it names a place."""
+    window_start = max(0, start - 30)
+    m = _PLACE_HEAD_BEFORE.search(text[window_start:start])
+    return m is not None and text[window_start + m.start()].islower()
+
+
 def strip_place_head(name: str) -> str:
     """The place name without its head noun: "ville de Hilla" -> "Hilla" (for lookups)."""
     if not name[:1].islower():
