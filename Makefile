@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FORMAT ?= avro
 
-.PHONY: install lock run run-daily report report-screenshot chromium test test-fast lint format runners bench-extraction bench-throughput bench-whole bench-stage-costs bench-ner bench-events bench-event-detection bench-events-nested train-event-types clean
+.PHONY: install lock run run-daily report report-screenshot chromium test test-fast lint format runners bench-extraction bench-throughput bench-whole bench-stage-costs bench-ner bench-events bench-event-detection bench-event-losses bench-events-nested train-event-types clean
 
 # the runtime from the hash-pinned lock (every wheel checked), then the test and lint tools
 $(STAMP): requirements.lock requirements-dev.txt setup.py
@@ -94,6 +94,10 @@ bench-events: $(STAMP)
 bench-event-detection: $(STAMP)
 	$(BIN)/python -m benchmarks.event_detection
 	$(BIN)/python -m benchmarks.event_filters
+
+# where the event stage loses real events (train split, out-of-fold detectors; test split unread)
+bench-event-losses: $(STAMP)
+	$(BIN)/python -m benchmarks.event_losses
 
 bench-events-nested: $(STAMP)
 	$(BIN)/python -m benchmarks.events_nested
