@@ -8,6 +8,7 @@ from typing import Dict, List
 
 import pytest
 
+from tests.support.articles import article
 from transforms.entities.consistency import (
     apply_source_region,
 )
@@ -16,21 +17,6 @@ from transforms.entities.mention import TaggedMention
 from transforms.entities.mention_rules import Span
 from transforms.entities.models import load_model
 from transforms.entities.resolve import model_spans, resolve, tag_article
-from transforms.records import Article, Paragraph
-
-
-def article(text: str, language: str = "fr", article_id: str = "a1", source: str = "example.org") -> Article:
-    return Article(
-        id=article_id,
-        origin=f"test:{article_id}",
-        url=None,
-        source=source,
-        title=None,
-        published=None,
-        language=language,
-        text=text,
-        paragraphs=[Paragraph(0, 0, len(text), language, False)],
-    )
 
 
 @pytest.fixture(scope="module")

@@ -14,23 +14,10 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
+from tests.support.articles import article
 from transforms.entities.models import load_model
 from transforms.entities.tagger import TagEntities
-from transforms.records import Article, Paragraph
-
-
-def article(text: str, language: str = "fr", article_id: str = "a1", source: str = "example.org") -> Article:
-    return Article(
-        id=article_id,
-        origin=f"test:{article_id}",
-        url=None,
-        source=source,
-        title=None,
-        published=None,
-        language=language,
-        text=text,
-        paragraphs=[Paragraph(0, 0, len(text), language, False)],
-    )
+from transforms.records import Article
 
 
 @pytest.fixture(scope="module")

@@ -8,46 +8,32 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
-import json
 import random
 import time
 from pathlib import Path
-from typing import List, Union
+from typing import List
 
-import fastavro
 import pytest
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
 
-from schemas import load_schema
+from tests.support.documents import (
+    ARTICLE,
+    FRENCH,
+    SPANISH,
+    Item,
+    avro_bytes,
+    documents,
+    jsonl_bytes,
+    read_path,
+    rejects,
+    warc_bytes,
+)
 from transforms.io import formats
 from transforms.io.formats import read_documents
 from transforms.records import DUMP, HTML, PAYLOAD_LIMIT, TEXT, RawDocument, Rejected
 
-Item = Union[RawDocument, Rejected]
-
-
-FRENCH = "<html><head><title>Café</title></head><body><p>Crème brûlée à la française — “déjà vu” coûte 5 €.</p></body></html>"
-
-
-SPANISH = "<html><body><p>Ñandú, São Paulo, Müller, señor, niño, ¿qué?</p></body></html>"
-
 
 def read_bytes(name: str, data: bytes, **kwargs) -> List[Item]:
     return list(read_documents(name, io.BytesIO(data), **kwargs))
-
-
-def read_path(path: Path, **kwargs) -> List[Item]:
-    with open(path, "rb") as handle:
-        return list(read_documents(str(path), handle, **kwargs))
-
-
-def documents(items: List[Item]) -> List[RawDocument]:
-    return [item for item in items if isinstance(item, RawDocument)]
-
-
-def rejects(items: List[Item]) -> List[Rejected]:
-    return [item for item in items if isinstance(item, Rejected)]
 
 
 def only_reject(items: List[Item]) -> Rejected:
@@ -198,15 +184,6 @@ JSONL_LINES = [
 ]
 
 
-def jsonl_bytes(lines) -> bytes:
-    return (
-        "\n".join(line if isinstance(line, str) else json.dumps(line, ensure_ascii=False) for line in lines).encode(
-            "utf-8"
-        )
-        + b"\n"
-    )
-
-
 def test_jsonl_good_lines_survive_bad_lines() -> None:
     items = read_bytes("feed.jsonl", jsonl_bytes(JSONL_LINES))
     docs = documents(items)
@@ -259,42 +236,6 @@ def test_whole_jsonl_gzip() -> None:
     assert len(documents(items)) == 3 and len(rejects(items)) == 5
 
 
-def warc_bytes(gz: bool, truncate_last: bool = False) -> bytes:
-    buffer = io.BytesIO()
-    writer = WARCWriter(buffer, gzip=gz)
-
-    def record(uri, kind, body=b"", http=None, content_type=""):
-        payload = io.BytesIO(body)
-        writer.write_record(
-            writer.create_warc_record(
-                uri, kind, payload=payload, length=len(body), http_headers=http, warc_content_type=content_type
-            )
-        )
-
-    def response(status, content_type, body):
-        headers = [("Content-Type", content_type)] if content_type else []
-        return StatusAndHeaders(status, headers + [("Content-Length", str(len(body)))], protocol="HTTP/1.1")
-
-    writer.write_record(writer.create_warcinfo_record("crawl.warc", {"software": "test"}))
-    record("https://e.com/a", "request", b"GET /a HTTP/1.1\r\nHost: e.com\r\n\r\n")
-    page = FRENCH.encode("cp1252")  # charset only in the HTTP header
-    record("https://e.com/a", "response", page, response("200 OK", "text/html; charset=windows-1252", page))
-    png = b"\x89PNG\r\n\x1a\n" + bytes(64)
-    record("https://e.com/logo.png", "response", png, response("200 OK", "image/png", png))
-    record(
-        "https://e.com/gone",
-        "response",
-        b"<html>gone</html>",
-        response("404 Not Found", "text/html", b"<html>gone</html>"),
-    )
-    record("https://e.com/a", "metadata", b"outlink: https://e.com/b\r\n", content_type="application/warc-fields")
-    record("https://e.com/a", "revisit", b"", response("200 OK", "text/html", b""))
-    utf8 = SPANISH.encode("utf-8")
-    record("https://e.com/b", "response", utf8, response("200 OK", "", utf8))  # no Content-Type: sniffed
-    data = buffer.getvalue()
-    return data[:-300] if truncate_last else data
-
-
 @pytest.mark.parametrize("gz", [False, True])
 def test_warc_keeps_html_responses_and_rejects_every_other_record(gz: bool) -> None:
     name = "crawl.warc.gz" if gz else "crawl.warc"
@@ -338,25 +279,6 @@ def test_single_member_gzip_warc_is_read_whole(tmp_path: Path) -> None:
 def test_file_that_is_no_warc_is_rejected() -> None:
     reject = rejects(read_bytes("notes.warc", b"just some notes\nnot a warc\n"))
     assert reject and "WARC" in reject[0].reason
-
-
-def avro_bytes(records) -> bytes:
-    buffer = io.BytesIO()
-    fastavro.writer(buffer, fastavro.parse_schema(load_schema("article")), records)
-    return buffer.getvalue()
-
-
-ARTICLE = {
-    "id": "abc123",
-    "origin": "old/input.html",
-    "url": "https://e.com/a",
-    "source": "e.com",
-    "title": "Café",
-    "published": "2024-03-04T05:06:07Z",
-    "language": "fr",
-    "text": "Crème brûlée.\n\nDeuxième paragraphe.",
-    "paragraphs": [{"index": 0, "start": 0, "end": 13, "language": "fr", "foreign": False}],
-}
 
 
 def test_avro_articles_become_text_documents(tmp_path: Path) -> None:
