@@ -63,3 +63,11 @@ def test_a_day_beats_a_month():
 def test_weekday_and_day_of_month_without_a_readable_month():
     assert event_date("le lundi 14 spetembre", "fr", "2020-09-15")[:2] == ("2020-09-14", "day")
     assert event_date("on Friday 11", "en", "2020-09-15")[:2] == ("2020-09-11", "day")
+
+
+def test_a_span_before_the_calendar_gives_no_date_and_no_error():
+    # a page on meditation "started about 2500 years ago" once failed its whole events stage:
+    # such a span dates nothing, and the sentence falls back to the publication day as any other
+    for sentence in ("It is believed to have started about 2500 years ago.", "It happened 9999999 days earlier."):
+        assert event_date(sentence, "en", "2023-08-23").precision == "publication"
+    assert event_date("It started 30 years ago.", "en", "2023-08-23").date == "1993-01-01"

@@ -270,6 +270,8 @@ def resolve_expression(kind: str, match: re.Match[str], language: str, published
     if kind == "earlier":
         n = match.group("n").lower()
         days = int(n) if n.isdigit() else NUMBER_WORDS.get(n, 0)
+        if days > (pub - dt.date.min).days:  # "1,000,000 days earlier": before the calendar, no date
+            return None
         return EventDate((pub - dt.timedelta(days=days)).isoformat(), "approx", text, match.start(), match.end())
     if kind == "eve":
         return EventDate((pub - dt.timedelta(days=1)).isoformat(), "approx", text, match.start(), match.end())
@@ -293,6 +295,8 @@ def resolve_expression(kind: str, match: re.Match[str], language: str, published
     if kind == "years_ago":
         n = (match.group("n") or match.group("n2")).lower()
         years = int(n) if n.isdigit() else NUMBER_WORDS.get(n, 1)
+        if years >= pub.year:  # "2500 years ago": before year 1 of the calendar, no date
+            return None
         return EventDate(dt.date(pub.year - years, 1, 1).isoformat(), "year", text, match.start(), match.end())
     if kind == "weekday":
         name = re.sub(r"^on\s+", "", text, flags=re.I)
