@@ -15,6 +15,7 @@ from transforms.events.detect import (
     decide,
     load_detector,
     modality_veto,
+    scoped_veto,
     term_indices,
 )
 
@@ -134,3 +135,19 @@ def test_modality_vetoes():
     assert modality_veto(["fr_conditional", "fr_past"]) is None  # "a dit qu'il aurait…" after a past report
     assert modality_veto(["fr_generic"]) == "fr_generic" and modality_veto(["fr_generic", "fr_time"]) is None
     assert modality_veto(["en_past", "en_time"]) is None
+
+
+def test_a_modality_vetoes_only_the_clauses_in_its_scope():
+    def veto(sentence: str, language: str = "en"):
+        return scoped_veto(sentence, language, cue_names(sentence, language))
+
+    # the event is reported in a clause of its own; the threat is the reaction to it
+    assert veto("US expels 35 Russian diplomats: Moscow vows revenge") is None
+    assert veto("Spain threatens retaliation after Russia expels two diplomats") is None
+    assert veto("La police a arrêté deux hommes ; le groupe menace de riposter.", "fr") is None
+    # every clause that names the event is under the modality: still vetoed
+    assert veto("The rebels threatened to attack the town.") == "en_threat"
+    assert veto("Le groupe menace de frapper la ville, selon un communiqué.", "fr") == "fr_threat"
+    assert veto("Will the army attack the town?") == "question"
+    # no modality cue: nothing to scope
+    assert veto("Police arrested two men on Monday.") is None

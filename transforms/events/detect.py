@@ -169,6 +169,32 @@ def modality_veto(cues: Sequence[str]) -> Optional[str]:
     return None
 
 
+# Where a modality's scope ends: a colon or semicolon, or a clause joined by a conjunction of
+# time or contrast ("X expels diplomats; Russia vows revenge", "… threatens retaliation after
+# the president expels diplomats").
+_CLAUSE_BREAK = re.compile(
+    r"\s*(?:[:;]|,\s+(?:and|but|while|as|after|et|mais|alors\s+que|après)\b|"
+    r"\s(?:after|while|as|amid|après|alors\s+que|tandis\s+que)\s)\s*",
+    re.IGNORECASE,
+)
+
+
+def scoped_veto(sentence: str, language: str, cues: Sequence[str]) -> Optional[str]:
+    """``modality_veto`` read clause by clause: a threat, plan or denial vetoes the sentence only
+    when every clause that names an event is under one; a clause that reports the event outside
+    the modality's scope keeps it."""
+    from transforms.events.classify import is_event_sentence
+
+    veto = modality_veto(cues)
+    if veto is None:
+        return None
+    clauses = [c for c in _CLAUSE_BREAK.split(sentence) if c and c.strip()]
+    eventful = [c for c in clauses if is_event_sentence(c, language)] if len(clauses) > 1 else []
+    if eventful and any(modality_veto(cue_names(c, language)) is None for c in eventful):
+        return None
+    return veto
+
+
 def _cues_for(language: Optional[str]) -> List[Tuple[str, "re.Pattern[str]"]]:
     # a French sentence is read with the French and shared cues only (half the regexes), any other
     # language with all of them

@@ -51,7 +51,7 @@ from transforms.events.detect import (
     cue_names,
     decide,
     load_detector,
-    modality_veto,
+    scoped_veto,
     term_indices,
 )
 from transforms.events.modality import _PERCEIVED, NEGATABLE_TYPES, is_tally, only_background, only_no_victims
@@ -120,7 +120,7 @@ def extract_events(
         embedded.update(zip(positions, vectors))
         return vectors
 
-    vetoes = [modality_veto(c) for c in cues]
+    vetoes = [scoped_veto(sentence, language, c) for sentence, c in zip(sentences, cues)]
     detections = decide(model, columns, embed, language, vetoes)
     detected = [p for p, d in enumerate(detections) if d.is_event]
     counters["vetoed"] += sum(1 for d in detections if d.veto and d.probability >= model.threshold(language))
