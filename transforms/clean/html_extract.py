@@ -173,7 +173,8 @@ def _utf8_if_valid_xml(text: str) -> Optional[bytes]:
 
 def parse_html(html: str) -> HtmlElement:
     """Parses untrusted HTML safely; raises BadInput when there is no document."""
-    text = _PROLOG_RE.sub("", html, count=1)
+    prolog = _PROLOG_RE.match(html)  # always matches, maybe empty: a slice copies only when there is one
+    text = html[prolog.end() :] if prolog is not None and prolog.end() else html
     data = _utf8_if_valid_xml(text)
     if data is None:
         text = _INVALID_XML_CHARS.sub("", text)
@@ -182,7 +183,7 @@ def parse_html(html: str) -> HtmlElement:
         if data is None or resolved != text:
             data = resolved.encode("utf-8")
         text = resolved
-    if not text.strip():
+    if not text or text.isspace():  # what "not text.strip()" says, without copying the page
         raise BadInput("empty page")
     try:
         tree = lxml.html.fromstring(data, parser=_PARSER)
