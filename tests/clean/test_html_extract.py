@@ -233,6 +233,105 @@ def test_body_cut_in_same_class_chunks_is_joined_without_touching_the_tree():
     assert lxml.html.tostring(tree) == before
 
 
+# --- shortcuts that must give what trafilatura's own code gives -------------------------------
+
+_PARAGRAPH = "<p>" + "A sentence of the story about the harbour and its new quay. " * 10 + "</p>"
+
+# pages for the equivalence checks below: the fixtures and handmade layouts (nested,
+# sibling and same-parent body containers; id, class and itemprop; minified blocks; no <body>)
+_LAYOUTS = [
+    f"<html><body><div class='article-body'>{_PARAGRAPH}</div><div class='article-body'>{_PARAGRAPH}</div></body></html>",
+    f"<html><body><section><div class='post'>{_PARAGRAPH}</div></section><main id='article-content'>"
+    f"<div itemprop='articleBody'>{_PARAGRAPH}<div class='post-text'>x</div></div></main>"
+    f"<article class='entry'>{_PARAGRAPH}</article><div id='articleContent'></div><div class='ArticleBody'></div>"
+    f"<div class='Post-Content'></div><span class='article-body'>not a container</span></body></html>",
+    "<html><head><style>p { color: red }</style></head><body><div>one<div>two</div>three<br>four</div>"
+    "<script>var story = 'a long script text ' + 'that is not page text';</script><aside>side</aside>"
+    "<ul><li>a</li><li>b</li></ul><footer>foot</footer></body></html>",
+    "<div><p>A fragment without a body</p><script>x = 1</script></div>",
+]
+
+
+def _pages_for_equivalence() -> list:
+    return [load_page(prefix)[0] for prefix in sorted(PAGES)] + _LAYOUTS
+
+
+@pytest.mark.parametrize("html", _pages_for_equivalence())
+def test_article_body_matches_are_trafilatura_first_body_xpath(html):
+    from trafilatura.xpaths import BODY_XPATH
+
+    tree = parse_html(html)
+    expected = BODY_XPATH[0](tree)
+    got = html_extract.article_body_matches(tree)
+    assert [id(el) for el in got] == [id(el) for el in expected]
+
+
+def test_article_body_matches_keeps_the_first_match_of_each_parent_in_document_order():
+    tree = parse_html(_LAYOUTS[1])
+    got = [
+        (el.tag, el.get("class") or el.get("id") or el.get("itemprop"))
+        for el in html_extract.article_body_matches(tree)
+    ]
+    # the body's article.entry and the divs after <main> match too, but <main> came first
+    assert got == [("div", "post"), ("main", "article-content"), ("div", "articleBody"), ("div", "post-text")]
+
+
+@pytest.mark.parametrize("html", _pages_for_equivalence())
+def test_page_text_bound_is_never_under_trafilatura_html2txt(html):
+    from trafilatura.baseline import html2txt
+
+    tree = parse_html(html)
+    assert len(html2txt(tree)) <= html_extract.page_text_bound(tree)
+
+
+def test_page_text_bound_leaves_out_scripts_and_styles():
+    tree = parse_html(_LAYOUTS[2])
+    # body text without the script (style is in <head>), plus 2 a block element (div, div, br, aside, ul, li, li, footer)
+    body_text = "onetwothreefoursideabfoot"
+    assert html_extract.page_text_bound(tree) == len(body_text) + 2 * 8
+
+
+def _reference_parse(html: str) -> bytes:
+    """parse_html as it was written before its fast path: every regex on every page."""
+    text = html_extract._INVALID_XML_CHARS.sub("", html_extract._PROLOG_RE.sub("", html, count=1))
+    text = html_extract._CHAR_REF.sub(html_extract._char_ref, html_extract._ESCAPED_ANSI.sub("", text))
+    return lxml.html.tostring(lxml.html.fromstring(text.encode("utf-8"), parser=html_extract._PARSER))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<p>plain ASCII text</p>",
+        "<p>caf\u00e9 \u4e2d\u6587 &amp; &#233;t&#233; &#150; &#x80;</p>",
+        "<p>bell \x07 and vertical tab \x0b and form feed \x0c gone, tab \t kept</p>",
+        "<p>noncharacters \ufffe and \uffff and a lone surrogate \ud800 gone</p>",
+        "<p>an escaped colour &#27;[31mred&#x1b;[0m and &#0; &#xD800; &#99999999;</p>",
+        "<p>a bell before a reference &\x07#27; stays a reference</p>",
+    ],
+)
+def test_parse_html_fast_path_gives_the_tree_of_the_full_cleaning(body):
+    html = f"<?xml version='1.0'?><!DOCTYPE html><html><body>{body}</body></html>"
+    assert lxml.html.tostring(parse_html(html)) == _reference_parse(html)
+
+
+def test_parsed_elements_have_lxml_html_classes():
+    html = (
+        "<html><body><form action='/s'><label for='q'>Search</label><input id='q' name='q'>"
+        "<select name='s'><option>a</option></select><textarea name='t'>x</textarea></form>"
+        "<p>text <a href='/'>link</a></p></body></html>"
+    )
+    ours = [type(el) for el in parse_html(html).iter()]
+    standard = [type(el) for el in lxml.html.document_fromstring(html).iter()]
+    assert ours == standard
+    assert {cls.__name__ for cls in ours} >= {
+        "FormElement",
+        "LabelElement",
+        "InputElement",
+        "SelectElement",
+        "HtmlElement",
+    }
+
+
 # --- metadata from a handmade page -------------------------------------------------------------
 
 BODY = " ".join(

@@ -506,3 +506,42 @@ def test_a_short_chinese_headline_alone_is_still_a_headline():
     kept, removed = scrub([ARTICLE[0], "北京新博物馆明年开放", ARTICLE[1]])
     assert ("headline", "北京新博物馆明年开放") in removed
     assert kept == [ARTICLE[0], ARTICLE[1]]
+
+
+# one call to act per PROMPT pattern, in the order of PROMPT
+_PROMPTS = [
+    "Regardez la vidéo de l'accident",
+    "Téléchargez notre appli pour la vidéo",
+    "Voir la vidéo",
+    "Watch the full video",
+    "Vidéo : le match en bref",
+    "Cliquez ici",
+    "Click here for the map",
+    "Abonnez-vous",
+    "Subscribe now",
+    "Suivez-nous",
+    "Follow us",
+    "Partagez sur Facebook",
+    "Share this",
+    "Our newsletter",
+    "Sign up",
+    "Lire la suite",
+    "Continue reading",
+    "Advertisement",
+]
+
+
+def test_every_prompt_pattern_has_an_example_and_the_word_prefilter_lets_it_through():
+    from transforms.clean.scrub import _PROMPT_WORDS, PROMPT, is_prompt
+
+    assert len(_PROMPTS) == len(PROMPT)
+    for pattern, line in zip(PROMPT, _PROMPTS, strict=True):
+        assert pattern.search(line), (pattern.pattern, line)
+        assert _PROMPT_WORDS.search(line) and is_prompt(line), line
+
+
+def test_a_short_line_without_a_prompt_word_is_not_a_prompt():
+    from transforms.clean.scrub import is_prompt
+
+    assert not is_prompt("The mayor opened the new bridge on Tuesday")
+    assert not is_prompt("Video games sales grew")  # "vid" passes the prefilter, no pattern matches

@@ -104,7 +104,9 @@ def page_features(tree: HtmlElement) -> List[float]:
         counts[tag] += 1
         if tag in text_chars:
             text_chars[tag] += len(element.text_content())
-    properties = {meta.get("property"): meta.get("content") for meta in tree.iterfind(".//meta[@property]")}
+    # what iterfind(".//meta[@property]") gives, without ElementPath's Python filters
+    properties = {meta.get("property"): meta.get("content") for meta in tree.iterdescendants("meta")}
+    properties.pop(None, None)
     body = tree.find(".//body")
     body_chars = len(body.text_content()) if body is not None else 0
     chars = max(1, body_chars)  # divides the shares
