@@ -145,7 +145,8 @@ def build_pipeline(
         documents = [pipeline | "NoInput" >> beam.Create([]).with_output_types(RawDocument)]
         read_rejected = [pipeline | "NoInputRejects" >> beam.Create([]).with_output_types(Rejected)]
     read = flatten_sources(documents, read_rejected)
-    cleaned = read["documents"] | "CleanArticles" >> CleanArticles()
+    # a dated run judges publication dates against its own day: a rerun or backfill gives the same
+    cleaned = read["documents"] | "CleanArticles" >> CleanArticles(dated.run_date if dated is not None else None)
     # corpus-wide decisions, taken on small keys while the articles wait (on disk with a spill_dir)
     duplicates = cleaned["articles"] | "FindDuplicates" >> FindDuplicates(spill_dir)
     boilerplate = cleaned["articles"] | "LearnBoilerplate" >> LearnBoilerplate(

@@ -76,3 +76,14 @@ def test_plausible_moment_reads_a_naive_time_as_utc() -> None:
     assert plausible_moment(dt.datetime(2026, 12, 7, 11, 59), NOW)
     assert not plausible_moment(dt.datetime(2026, 12, 7, 12, 1), NOW)
     assert plausible_moment(dt.datetime(2026, 12, 7, 13, 0, tzinfo=dt.timezone(dt.timedelta(hours=2))), NOW)
+
+
+def test_end_of_day_is_the_last_moment_of_a_reference_day():
+    from transforms.dates import end_of_day
+
+    assert end_of_day(None) is None and end_of_day("") is None
+    last = end_of_day("2030-02-01")
+    assert last is not None and last.isoformat().startswith("2030-02-01T23:59:59")
+    # "now" at that day: a date the day after is still plausible, two days after is not
+    assert plausible_moment(dt.datetime(2030, 2, 2, 12), last)
+    assert not plausible_moment(dt.datetime(2030, 2, 3, 12), last)

@@ -194,6 +194,13 @@ UNPARSEABLE = "unparseable"
 OUT_OF_RANGE = "out_of_range"
 
 
+def end_of_day(day: Optional[str]) -> Optional[dt.datetime]:
+    """The last moment (UTC) of a ``YYYY-MM-DD`` reference day, or None (then: now)."""
+    if not day:
+        return None
+    return dt.datetime.combine(dt.date.fromisoformat(day), dt.time.max, tzinfo=dt.UTC)
+
+
 def plausible_moment(moment: dt.datetime, now: Optional[dt.datetime] = None) -> bool:
     """True between EARLIEST_PUBLISHED and now + LATEST_AHEAD (a naive moment is UTC)."""
     if moment.tzinfo is None:

@@ -209,3 +209,30 @@ def test_rejections_are_printable_too() -> None:
     assert isinstance(reject, Rejected) and reject.origin == "x\ufffd.html"
     assert "\ud800" not in reject.payload and "\udc80" not in reject.payload
     "".join(reject).encode("utf-8")
+
+
+def test_a_reference_day_fixes_which_publication_dates_are_plausible():
+    # a dated run judges dates against its run day, not the day the code happens to run:
+    # the same input and run date give the same dates, today or in ten years
+    page = (
+        "<html><head><title>Crue de la Loire</title>"
+        '<meta property="article:published_time" content="2030-03-02T08:00:00Z"></head><body><article>'
+        + "<p>La Loire est sortie de son lit à Orléans dans la nuit, selon la préfecture du Loiret.</p>" * 4
+        + "</article></body></html>"
+    )
+    html = RawDocument(origin="crue.html", kind=HTML, body=page, url="https://example.org/crue")
+    (later,) = clean_document(html, reference_day="2030-03-05")
+    (earlier,) = clean_document(html, reference_day="2030-02-01")
+    assert later.published == "2030-03-02"
+    # (htmldate then falls back on the year it reads in the markup)
+    assert earlier.published is None or earlier.published <= "2030-02-01"
+    text = RawDocument(origin="t.txt", kind=TEXT, body="Un texte.", published="2030-03-02")
+    notes: List[str] = []
+    (kept,) = clean_document(text, notes=notes, reference_day="2030-03-05")
+    (dropped,) = clean_document(text, notes=notes, reference_day="2030-02-01")
+    assert kept.published == "2030-03-02" and dropped.published is None
+    assert notes == ["published_out_of_range"]
+    # the transform passes its day down
+    with TestPipeline() as p:
+        result = p | beam.Create([html]) | CleanArticles("2030-02-01")
+        assert_that(result["articles"] | beam.Map(lambda a: a.published), equal_to([earlier.published]))

@@ -302,3 +302,15 @@ def test_run_date_in_an_input_pattern_picks_that_day_s_folder(tmp_path: Path) ->
     manifest = ledger.read_manifests(str(out))[DAY2]
     assert manifest["patterns"] == [str(feeds / DAY2)]
     assert [Path(i["path"]).parent.name for i in manifest["inputs"]] == [DAY2]
+
+
+def test_a_dated_run_judges_publication_dates_against_its_own_day(tmp_path: Path) -> None:
+    # a story published five days after the run date cannot have been read that day: its date
+    # is dropped as out of range whatever day the job is run (re)run on
+    feeds, out = tmp_path / "feeds", tmp_path / "out"
+    feeds.mkdir()
+    write_jsonl(feeds / "wire.jsonl", [dict(NEXT_DAY[0], id="future", published="2020-09-20")])
+    counters = dated_run(feeds, out, DAY1)
+    assert counters["cleanup"]["published_out_of_range"] == 1
+    published = duckdb.sql(f"SELECT published FROM read_parquet('{out}/articles/dt={DAY1}/*.parquet')").fetchall()
+    assert published == [(None,)]

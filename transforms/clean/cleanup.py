@@ -23,7 +23,7 @@ from transforms.clean.dedup import article_id, source_of, usable_url
 from transforms.clean.dump import split_dump
 from transforms.clean.html_extract import extract_page
 from transforms.clean.scrub import paragraphs_from_text, scrub_paragraphs
-from transforms.dates import checked_published
+from transforms.dates import checked_published, end_of_day
 from transforms.io.decoding import printable_text
 from transforms.records import (
     DUMP,
@@ -53,8 +53,10 @@ def _article(
     paragraphs: List[str],
     removed_rules: Optional[List[str]],
     notes: List[str],
+    reference_day: Optional[str] = None,
 ) -> Cleaned:
-    """The article; ``removed_rules`` None for extracted HTML (no scrub, see the module docstring)."""
+    """The article; ``removed_rules`` None for extracted HTML (no scrub, see the module docstring).
+    A ``published`` later than the day after ``reference_day`` (today when None) is dropped."""
     # whatever the source (HTML entities such as &#27; included), no control character,
     # ANSI escape or lone surrogate reaches articles/
     paragraphs = [p for p in (printable_text(p).strip() for p in paragraphs) if p]
@@ -66,7 +68,7 @@ def _article(
         removed_rules.extend(rule for rule, _ in removed)
     if not kept:
         return rejected(origin, STAGE, "no text left after boilerplate removal", "\n".join(paragraphs))
-    iso, note = checked_published(published)
+    iso, note = checked_published(published, end_of_day(reference_day))
     if note:  # the date is dropped, not the article: counted as published_<note>
         notes.append(f"published_{note}")
     if url and usable_url(url) is None:  # likewise a URL no parser takes ("http://[::1")
@@ -92,9 +94,16 @@ def printable(item: Cleaned) -> Cleaned:
 
 
 def clean_document(
-    doc: RawDocument, removed_rules: Optional[List[str]] = None, notes: Optional[List[str]] = None
+    doc: RawDocument,
+    removed_rules: Optional[List[str]] = None,
+    notes: Optional[List[str]] = None,
+    reference_day: Optional[str] = None,
 ) -> Iterator[Cleaned]:
     """The clean articles in one raw document (a dump may hold many).
+
+    ``reference_day`` (``YYYY-MM-DD``, a dated run's day): the day publication dates are
+    judged against (no page date after it, no given date after the day after it), so a rerun
+    of that day gives the same dates; the day the code runs when None.
 
     ``removed_rules`` collects the scrub rule of every removed line, ``notes`` a
     ``published_unparseable`` or ``published_out_of_range`` for every article whose
@@ -105,7 +114,7 @@ def clean_document(
     notes = [] if notes is None else notes
     if doc.kind == HTML:
         try:
-            page = extract_page(doc.body, doc.url)
+            page = extract_page(doc.body, doc.url, reference_day=reference_day)
         except BadInput as error:
             yield rejected(doc.origin, STAGE, str(error), doc.body)
             return
@@ -122,6 +131,7 @@ def clean_document(
             page.paragraphs,
             None,
             notes,
+            reference_day,
         )
     elif doc.kind == DUMP:
         parts = split_dump(doc.body, doc.origin)
@@ -140,6 +150,7 @@ def clean_document(
                 paragraphs,
                 removed_rules,
                 notes,
+                reference_day,
             )
     elif doc.kind == TEXT:
         paragraphs = paragraphs_from_text(doc.body)
@@ -154,6 +165,7 @@ def clean_document(
             paragraphs,
             removed_rules,
             notes,
+            reference_day,
         )
     else:
         raise ValueError(f"unknown document kind {doc.kind!r}")  # a bug, not bad input
@@ -162,7 +174,8 @@ def clean_document(
 class _CleanDocument(beam.DoFn):
     REJECTED = "rejected"
 
-    def __init__(self):
+    def __init__(self, reference_day: Optional[str] = None):
+        self._reference_day = reference_day
         self._candidates = Metrics.counter(STAGE, "candidates")
         self._articles = Metrics.counter(STAGE, "articles")
         self._rejected = Metrics.counter(STAGE, "rejected")
@@ -174,7 +187,7 @@ class _CleanDocument(beam.DoFn):
         try:
             # materialised so an error halfway through a dump rejects the document as a
             # whole instead of leaving half its articles counted
-            items = list(clean_document(doc, removed_rules, notes))
+            items = list(clean_document(doc, removed_rules, notes, self._reference_day))
         except Exception as error:  # a parser bug on odd input must not kill the job
             logging.warning("cleanup failed on %s: %r", doc.origin, error)
             self._errors.inc()
@@ -196,10 +209,17 @@ class _CleanDocument(beam.DoFn):
 
 
 class CleanArticles(beam.PTransform):
-    """RawDocument → CleanedArticle; output dict with ``articles`` and ``rejected``."""
+    """RawDocument → CleanedArticle; output dict with ``articles`` and ``rejected``.
+
+    ``reference_day`` (``YYYY-MM-DD``): the day publication dates are judged against (a dated
+    run passes its run date, so reruns and backfills give the same dates); today when None."""
+
+    def __init__(self, reference_day: Optional[str] = None):
+        super().__init__()
+        self._reference_day = reference_day
 
     def expand(self, documents):
-        cleaned = documents | "Clean" >> beam.ParDo(_CleanDocument()).with_outputs(
+        cleaned = documents | "Clean" >> beam.ParDo(_CleanDocument(self._reference_day)).with_outputs(
             _CleanDocument.REJECTED, main="articles"
         )
         return {"articles": cleaned.articles, "rejected": cleaned.rejected}

@@ -194,8 +194,13 @@ def parse_html(html: str) -> HtmlElement:
     return tree
 
 
-def extract_page(html: str, url: Optional[str] = None, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ExtractedPage:
+def extract_page(
+    html: str, url: Optional[str] = None, *, max_bytes: int = DEFAULT_MAX_BYTES, reference_day: Optional[str] = None
+) -> ExtractedPage:
     """Extracts the main text and metadata of one HTML page.
+
+    ``reference_day`` (``YYYY-MM-DD``): the latest day a page's date may have (a dated run's
+    day, so that a rerun gives the same dates); the day the code runs when None.
 
     Raises BadInput for a page larger than ``max_bytes`` characters, binary
     content (too many control characters), a page that does not parse, or a
@@ -215,7 +220,7 @@ def extract_page(html: str, url: Optional[str] = None, *, max_bytes: int = DEFAU
         )
     tree = parse_html(html)
     try:
-        meta = page_metadata(tree, url)
+        meta = page_metadata(tree, url, reference_day)
         title = normalize_text(meta.title) if meta.title else None
         focus = choose_focus(tree) if RULES["page_mode"] else RECALL
         paragraphs = main_paragraphs(tree, url, title, focus)
@@ -233,8 +238,9 @@ def extract_page(html: str, url: Optional[str] = None, *, max_bytes: int = DEFAU
     )
 
 
-def page_metadata(tree: HtmlElement, url: Optional[str]) -> Document:
+def page_metadata(tree: HtmlElement, url: Optional[str], reference_day: Optional[str] = None) -> Document:
     """Title, URL, site name and date, as ``trafilatura.extract_metadata`` finds them.
+    The date is the latest ``reference_day`` at most (today when None).
 
     The same steps in the same order, without the fields the job does not use
     (author, categories, tags, licence: they cost more than the rest together).
@@ -250,11 +256,12 @@ def page_metadata(tree: HtmlElement, url: Optional[str]) -> Document:
         meta.url = extract_url(tree, url)
     if meta.url:
         meta.hostname = extract_domain(meta.url, fast=True)
-    meta.date = find_date(tree, **{**set_date_params(False), "url": meta.url})
+    latest = {"max_date": reference_day} if reference_day else {}
+    meta.date = find_date(tree, **{**set_date_params(False), "url": meta.url, **latest})
     if meta.date is None:
         # htmldate's extensive search runs dateparser over every locale (~0.2 s a call):
         # only for the few pages whose markup and fast rules give no date (3 in 200 here)
-        meta.date = find_date(tree, **{**set_date_params(True), "url": meta.url})
+        meta.date = find_date(tree, **{**set_date_params(True), "url": meta.url, **latest})
     if not meta.sitename:
         meta.sitename = extract_sitename(tree)
     if meta.sitename:
