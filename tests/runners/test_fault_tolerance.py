@@ -35,7 +35,7 @@ it is counted on Flink as on the DirectRunner (none too late).
 Known defect (Beam 2.62 portable Flink runner, the newest whose jars Maven Central serves
 here): the watermark of a Python splittable DoFn is not tracked reliably
 (apache/beam#19637, fixed only by apache/beam#39191 in 2026). In some starts (2 of 7 seen
-here) the end-of-time watermark reaches the stages after the reader before the reader's
+here, more under load) the end-of-time watermark reaches the stages after the reader before the reader's
 watermark hold does, the global window counts as expired, and the stateful stages drop
 every record (``StatefulParDoDropped``). Such a start is detected by the job itself:
 while it runs, ``pipelines/flink_watch.py`` sees the end-of-time input watermark of the
@@ -341,7 +341,9 @@ CHECKPOINT_MS = 3000
 STOP_AFTER_MINUTES = 1.0  # the reader stops this long after the job listed the partitions
 IDLE_SHUTDOWN_MS = 75000  # the Flink job ends this long after its (re)start
 JOB_TIMEOUT = 420
-MAX_SUBMISSIONS = 4  # a start loses the watermark race in ~2 of 7 runs here; each loss must be detected
+# a start loses the watermark race in ~2 of 7 runs on a quiet machine, and more often under load
+# (4 of 4 once, 2026-12-06, with other tests running beside CI); each loss must be detected
+MAX_SUBMISSIONS = 8
 
 
 def require_setup() -> Dict[str, str]:
