@@ -37,7 +37,7 @@ from trafilatura.settings import set_date_params
 from trafilatura.xpaths import _ARTICLE_CONTENT_CLASS_TOKENS, _ARTICLE_CONTENT_ID_TOKENS, _alt
 
 from transforms.clean.page_mode import PRECISION, RECALL, choose_focus
-from transforms.clean.scrub import PROMPT_MAX_WORDS, is_prompt, word_count
+from transforms.clean.scrub import is_prompt, word_count
 from transforms.dates import normalise_published
 from transforms.records import BadInput
 
@@ -493,7 +493,7 @@ def _postfilter(blocks: List[Block], headlines: Set[str]) -> List[Block]:
                 continue
         if RULES["boilerplate"] and words <= BOILERPLATE_MAX_WORDS and _BOILERPLATE.match(b.text):
             continue
-        if RULES["prompt"] and words <= PROMPT_MAX_WORDS and is_prompt(b.text):
+        if RULES["prompt"] and is_prompt(b.text):
             continue
         out.append(b)
         lead_is_short = lead_is_short and words < 25

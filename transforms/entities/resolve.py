@@ -109,6 +109,7 @@ def gazetteer_repairs(text: str, spans: List[Span], gazetteer: Gazetteer) -> Lis
     added: List[Span] = []
     for run in _CAPITALISED_RUN.finditer(text):
         words = list(re.finditer(r"\S+", run.group(0)))
+        before = len(added)
         i = 0
         while i < len(words):  # longest known place first, left to right: "LAUSANNE On" -> "LAUSANNE"
             for j in range(len(words), i, -1):
@@ -119,16 +120,17 @@ def gazetteer_repairs(text: str, spans: List[Span], gazetteer: Gazetteer) -> Lis
                     break
             else:
                 i += 1
-    # A name right after a geographic head noun ("la province de Salaheddine", "the port of
-    # Tartus") is a place whatever its size: the head says what the population cut says for a
-    # bare name. It is geocoded (transliteration fallback included) like any place mention.
-    for run in _CAPITALISED_RUN.finditer(text):
-        start, end = run.start(), run.end()
-        if any(s < end and start < e for s, e in taken) or any(a.start < end and start < a.end for a in added):
-            continue
-        if len(run.group(0)) < 3 or is_demonym(run.group(0)):
-            continue
-        if follows_place_head(text, start):
+        # A name right after a geographic head noun ("la province de Salaheddine", "the port of
+        # Tartus") is a place whatever its size: the head says what the population cut says for
+        # a bare name. It is geocoded (transliteration fallback included) like any place mention.
+        start, end, name = run.start(), run.end(), run.group(0)
+        if (
+            len(added) == before
+            and len(name) >= 3
+            and not is_demonym(name)
+            and not any(s < end and start < e for s, e in taken)
+            and follows_place_head(text, start)
+        ):
             added.append(extend_place_heads(text, Span(start, end, "LOC", "place_head")))
     if added:
         out = [s for s in out if not (s.label == "MISC" and any(a.start < s.end and s.start < a.end for a in added))]
