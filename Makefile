@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FORMAT ?= avro
 
-.PHONY: install lock run run-daily report report-screenshot chromium test test-fast lint format runners bench-extraction bench-throughput bench-whole bench-stage-costs bench-ner bench-events bench-event-detection bench-event-losses bench-events-nested train-event-types clean
+.PHONY: install lock run run-daily report report-screenshot chromium test test-fast lint format runners bench-extraction bench-page-dates bench-throughput bench-whole bench-stage-costs bench-ner bench-events bench-event-detection bench-event-losses bench-events-nested train-event-types clean
 
 # the runtime from the hash-pinned lock (every wheel checked), then the test and lint tools
 $(STAMP): requirements.lock requirements-dev.txt setup.py
@@ -73,6 +73,10 @@ runners: prism kafka-setup flink-setup
 
 bench-extraction: $(STAMP)
 	$(BIN)/python -m benchmarks.extraction
+
+# publication dates found in pages vs WCXB dev's gold dates (the cleanup's policy and htmldate's extensive search)
+bench-page-dates: $(STAMP)
+	$(BIN)/python -m benchmarks.page_dates
 
 bench-throughput: $(STAMP)
 	$(BIN)/python -m benchmarks.throughput

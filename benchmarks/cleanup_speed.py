@@ -9,9 +9,8 @@ alternating from page to page, so a change of load hits both alike; the ratio is
 time of trafilatura over that of the cleanup (pages are read and decoded before timing).
 
 The same pages are then split into the cleanup's steps, each timed on its own: the safe parse,
-the metadata (of which htmldate's extensive date search, run only on the pages whose markup
-and fast rules give no date), the page-mode features, and the extraction with the rules after
-trafilatura (of which the check for a body cut in same-class chunks).
+the metadata (htmldate's fast date rules included), the page-mode features, and the extraction
+with the rules after trafilatura (of which the check for a body cut in same-class chunks).
 """
 
 from __future__ import annotations
@@ -42,15 +41,11 @@ def interleaved(work: list) -> Dict[str, float]:
 
 def steps(work: list) -> Dict[str, float]:
     """Seconds of each step of the cleanup over all pages (as extract_page runs them, no URL)."""
-    from htmldate import find_date
-    from trafilatura.settings import set_date_params
-
     from transforms.clean import html_extract
     from transforms.clean.page_mode import choose_focus
     from transforms.records import BadInput
 
-    spent = dict.fromkeys(("parse", "metadata", "extensive_date", "features", "extract", "body_chunks"), 0.0)
-    extensive = 0
+    spent = dict.fromkeys(("parse", "metadata", "features", "extract", "body_chunks"), 0.0)
     for document, _ in work:
         clock = time.perf_counter()
         try:
@@ -71,12 +66,6 @@ def steps(work: list) -> Dict[str, float]:
         spent["features"] += featured - described
         spent["extract"] += extracted - featured
         spent["body_chunks"] += chunked - extracted
-        if find_date(tree, **{**set_date_params(False), "url": meta.url}) is None:
-            extensive += 1
-            start = time.perf_counter()
-            find_date(tree, **{**set_date_params(True), "url": meta.url})
-            spent["extensive_date"] += time.perf_counter() - start
-    spent["pages_with_extensive_date_search"] = extensive
     return spent
 
 
@@ -102,7 +91,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         for name in SYSTEMS:
             rates[name].append(len(work) / spent[name])
     cost = steps(work)
-    ms = {k: round(1000 * v / len(work), 2) for k, v in cost.items() if k != "pages_with_extensive_date_search"}
+    ms = {k: round(1000 * v / len(work), 2) for k, v in cost.items()}
     result = {
         "sets": [s.name for s in page_sets],
         "pages": len(work),
@@ -111,7 +100,6 @@ def main(argv: Optional[List[str]] = None) -> int:
         "ratio_median": round(statistics.median(ratios), 3),
         "ratios": [round(r, 3) for r in ratios],
         "cleanup_ms_per_page_by_step": ms,
-        "pages_with_extensive_date_search": cost["pages_with_extensive_date_search"],
         "trafilatura_ms_per_page": round(1000 / statistics.median(rates["trafilatura"]), 2),
     }
     print(
@@ -120,10 +108,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         f"ratio {result['ratio_median']:.3f} (passes: {', '.join(f'{r:.3f}' for r in ratios)})"
     )
     print(
-        "cleanup ms a page by step (extensive_date is part of metadata, body_chunks part of extract): "
+        "cleanup ms a page by step (body_chunks is part of extract): "
         + ", ".join(f"{k} {v}" for k, v in ms.items())
-        + f"; extensive date search on {cost['pages_with_extensive_date_search']} pages; "
-        f"trafilatura.extract {result['trafilatura_ms_per_page']} ms a page"
+        + f"; trafilatura.extract {result['trafilatura_ms_per_page']} ms a page"
     )
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
