@@ -28,30 +28,33 @@ class HipeDocument(NamedTuple):
 
 
 def read_hipe(path: Path) -> Iterator[HipeDocument]:
-    """Documents of one HIPE TSV file, in file order."""
+    """Documents of one HIPE TSV file, in file order.
+
+    A document's metadata lines (``# language = …``, ``# newspaper = …``, ``# date = …``,
+    ``# document_id = …``) come before its tokens, so a document ends where the next one's
+    first metadata line starts. A token that is itself ``#`` is a token line, not metadata."""
     meta: Dict[str, str] = {}
     tokens: List[Tuple[str, str, str]] = []
 
-    def flush():
-        if tokens:
-            yield build_document(meta.get("document_id", ""), meta.get("newspaper", ""), meta.get("date", ""), tokens)
+    def document() -> HipeDocument:
+        return build_document(meta.get("document_id", ""), meta.get("newspaper", ""), meta.get("date", ""), tokens)
 
     with open(path, encoding="utf-8") as handle:
         for line in handle:
             line = line.rstrip("\n")
             if not line.strip() or line.startswith("TOKEN\t"):
                 continue
-            if line.startswith("#"):
+            if line.startswith("# ") and "=" in line:
+                if tokens:
+                    yield document()
+                    meta, tokens = {}, []
                 key, _, value = line[1:].partition("=")
-                key = key.strip()
-                if key == "document_id":
-                    yield from flush()
-                    tokens = []
-                meta[key] = value.strip()
+                meta[key.strip()] = value.strip()
                 continue
             columns = line.split("\t")
             tokens.append((columns[0], columns[1], columns[-1]))
-    yield from flush()
+    if tokens:
+        yield document()
 
 
 def build_document(doc_id: str, newspaper: str, date: str, tokens: List[Tuple[str, str, str]]) -> HipeDocument:

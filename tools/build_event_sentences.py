@@ -15,6 +15,7 @@ Sources:
                LGPL-LR); documents are cut at headline lines
   fr-gsd       UD_French-GSD dev sentences (web text, CC BY-SA 4.0), no document context
   fr-hipe      CLEF-HIPE-2020 French dev TSV (historical newspapers, CC BY-NC-SA 4.0)
+  en-hipe      CLEF-HIPE-2020 English dev TSV (historical newspapers, CC BY-NC-SA 4.0)
   articles     the batch job's own ``articles/`` + ``sentences/`` JSONL output
                (for the seed and the WCXB pages run through the job)
 
@@ -187,15 +188,19 @@ def gsd(paths: List[str]) -> Iterator[dict]:
                 }
 
 
-def hipe(paths: List[str]) -> Iterator[dict]:
+def hipe(paths: List[str], language: str = "fr") -> Iterator[dict]:
     from benchmarks.hipe import read_hipe
 
     for path in paths:
         for document in read_hipe(Path(path)):
             text = document.text
             yield from sentence_rows(
-                "fr-hipe", document.id, text, [(0, len(text))], "fr", None, None, document.date or None
+                f"{language}-hipe", document.id, text, [(0, len(text))], language, None, None, document.date or None
             )
+
+
+def hipe_en(paths: List[str]) -> Iterator[dict]:
+    return hipe(paths, "en")
 
 
 def pipeline_articles(paths: List[str], source: str) -> Iterator[dict]:
@@ -235,7 +240,9 @@ def pipeline_articles(paths: List[str], source: str) -> Iterator[dict]:
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("source", help="fr-wikinews, fr-sequoia, fr-hipe, or a name for `articles` input")
+    parser.add_argument(
+        "source", help="fr-wikinews, fr-sequoia, fr-hipe, en-hipe, fr-gsd, or a name for `articles` input"
+    )
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--out", required=True)
     parser.add_argument("--from_articles", action="store_true", help="paths are a batch output dir [+ origin prefix]")
@@ -243,7 +250,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.from_articles:
         rows = pipeline_articles(args.paths, args.source)
     else:
-        rows = {"fr-wikinews": wikinews, "fr-sequoia": sequoia, "fr-hipe": hipe, "fr-gsd": gsd}[args.source](args.paths)
+        rows = {"fr-wikinews": wikinews, "fr-sequoia": sequoia, "fr-hipe": hipe, "en-hipe": hipe_en, "fr-gsd": gsd}[
+            args.source
+        ](args.paths)
     count = 0
     with open(args.out, "w", encoding="utf-8") as handle:
         for row in rows:
