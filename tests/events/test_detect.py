@@ -86,7 +86,7 @@ def test_the_encoder_runs_only_on_what_the_first_stage_keeps():
     model = DetectorModel.__new__(DetectorModel)
     model.stage_one_min, model.thresholds = 0.5, {"en": 0.7}
     model.stage_one = lambda columns: 0.9 if len(columns) else 0.1  # type: ignore[method-assign]
-    model.stage_two = lambda columns, embedding: float(embedding[0])  # type: ignore[method-assign]
+    model.stage_two = lambda columns, embedding, language=None: float(embedding[0])  # type: ignore[method-assign]
     asked = []
 
     def embed(positions):
@@ -151,3 +151,29 @@ def test_a_modality_vetoes_only_the_clauses_in_its_scope():
     assert veto("Will the army attack the town?") == "question"
     # no modality cue: nothing to scope
     assert veto("Police arrested two men on Monday.") is None
+
+
+def test_a_language_with_its_own_stage_two_model_uses_it_and_others_use_the_default():
+    width = 4
+    zeros = np.zeros(DIM, np.float32)
+    arrays = {
+        "stage_one_coef": zeros,
+        "stage_one_intercept": np.zeros(1, np.float32),
+        "dense_mean": np.zeros(width, np.float32),
+        "dense_scale": np.ones(width, np.float32),
+        "stage_two_coef": zeros,
+        "stage_two_dense": np.zeros(width, np.float32),
+        "stage_two_intercept": np.array([-2.0], np.float32),  # the default model: p = 0.12
+        "stage_two_coef_en": zeros,
+        "stage_two_dense_en": np.zeros(width, np.float32),
+        "stage_two_intercept_en": np.array([2.0], np.float32),  # English's own: p = 0.88
+    }
+    meta = {"stage_one_min": 0.1, "thresholds": {"en": 0.5, "fr": 0.5}, "stage_two_languages": ["en"]}
+    model = DetectorModel(meta, arrays)
+    columns, embedding = np.array([1, 5]), np.ones(width, np.float32)
+    assert model.stage_two(columns, embedding, "en") == pytest.approx(0.881, abs=1e-3)
+    assert model.stage_two(columns, embedding, "fr") == pytest.approx(0.119, abs=1e-3)
+    assert model.stage_two(columns, embedding, "de") == model.stage_two(columns, embedding, "fr")
+    # an artefact without per-language models (format 1) reads as before
+    del meta["stage_two_languages"]
+    assert DetectorModel(meta, arrays).stage_two(columns, embedding, "en") == pytest.approx(0.119, abs=1e-3)

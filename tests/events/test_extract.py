@@ -237,7 +237,7 @@ def test_a_retold_event_keeps_its_own_date_and_is_background():
     always = DetectorModel.__new__(DetectorModel)  # a detector that calls every sentence an event
     always.stage_one_min, always.thresholds = 0.0, {"fr": 0.0, "en": 0.0}
     always.stage_one = lambda columns: 1.0  # type: ignore[method-assign]
-    always.stage_two = lambda columns, embedding: 1.0  # type: ignore[method-assign]
+    always.stage_two = lambda columns, embedding, language=None: 1.0  # type: ignore[method-assign]
     reports = extract_events(article, [], detector=always)
     by_date = {r.date: r for r in reports}
     assert by_date["2020-09-14"].background is False

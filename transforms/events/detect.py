@@ -336,15 +336,22 @@ def term_indices(terms: Sequence[str]) -> np.ndarray:
 
 class DetectorModel:
     """Logistic regression over hashed terms (stage one), and over hashed terms plus the
-    sentence embedding (stage two)."""
+    sentence embedding (stage two). Stage two may have a model of its own for a language whose
+    training data has sentences only that language's model learns from (``stage_two_<lang>``
+    arrays, listed in ``meta["stage_two_languages"]``); other languages use the default one."""
 
     def __init__(self, meta: Dict, arrays: Dict[str, np.ndarray]):
         self.meta = meta
         self.stage_one_coef = arrays["stage_one_coef"].astype(np.float64)
         self.stage_one_intercept = float(arrays["stage_one_intercept"][0])
-        self.stage_two_coef = arrays["stage_two_coef"].astype(np.float64)
-        self.stage_two_dense = arrays["stage_two_dense"].astype(np.float64)
-        self.stage_two_intercept = float(arrays["stage_two_intercept"][0])
+        self.stage_two_models: Dict[str, Tuple[np.ndarray, np.ndarray, float]] = {
+            suffix: (
+                arrays[f"stage_two_coef{suffix}"].astype(np.float64),
+                arrays[f"stage_two_dense{suffix}"].astype(np.float64),
+                float(arrays[f"stage_two_intercept{suffix}"][0]),
+            )
+            for suffix in [""] + [f"_{language}" for language in meta.get("stage_two_languages", [])]
+        }
         self.dense_mean = arrays["dense_mean"].astype(np.float64)
         self.dense_scale = arrays["dense_scale"].astype(np.float64)
         self.stage_one_min = float(meta["stage_one_min"])
@@ -362,13 +369,10 @@ class DetectorModel:
     def stage_one(self, columns: np.ndarray) -> float:
         return _sigmoid(self.sparse_score(self.stage_one_coef, columns) + self.stage_one_intercept)
 
-    def stage_two(self, columns: np.ndarray, embedding: np.ndarray) -> float:
+    def stage_two(self, columns: np.ndarray, embedding: np.ndarray, language: Optional[str] = None) -> float:
+        coef, dense_coef, intercept = self.stage_two_models.get(f"_{language}", self.stage_two_models[""])
         dense = (embedding.astype(np.float64) - self.dense_mean) / self.dense_scale
-        logit = (
-            self.sparse_score(self.stage_two_coef, columns)
-            + float(dense @ self.stage_two_dense)
-            + self.stage_two_intercept
-        )
+        logit = self.sparse_score(coef, columns) + float(dense @ dense_coef) + intercept
         return _sigmoid(logit)
 
     @classmethod
@@ -429,7 +433,7 @@ def decide(
     if keep and embed is not None:
         vectors = embed(keep)
         for i, vector in zip(keep, vectors):
-            p = model.stage_two(columns[i], vector)
+            p = model.stage_two(columns[i], vector, language)
             veto = vetoes[i] if vetoes is not None and p < VETO_OVERRIDE else None
             out[i] = Detection(p, 2, p >= model.threshold(language) and veto is None, veto)
     return out
