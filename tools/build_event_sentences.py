@@ -16,6 +16,8 @@ Sources:
   fr-gsd       UD_French-GSD dev sentences (web text, CC BY-SA 4.0), no document context
   fr-hipe      CLEF-HIPE-2020 French dev TSV (historical newspapers, CC BY-NC-SA 4.0)
   en-hipe      CLEF-HIPE-2020 English dev TSV (historical newspapers, CC BY-NC-SA 4.0)
+  en-cnc       Causal News Corpus subtask-1 CSVs (English protest and conflict news
+               sentences of 2006–2019, CC0 1.0), one document each
   articles     the batch job's own ``articles/`` + ``sentences/`` JSONL output
                (for the seed and the WCXB pages run through the job)
 
@@ -188,6 +190,42 @@ def gsd(paths: List[str]) -> Iterator[dict]:
                 }
 
 
+# CNC text is tokenised ("arrests March 11 , 2011"): the space before closing punctuation
+# and after an opening bracket is the tokeniser's, not the newspaper's
+_SPACE_BEFORE_CLOSING = re.compile(r" ([,.;:!?%)\]])")
+_SPACE_AFTER_OPENING = re.compile(r"([(\[]) ")
+
+
+def cnc(paths: List[str]) -> Iterator[dict]:
+    """Causal News Corpus sentences (``index,text,...`` CSVs), each its own document like the
+    GSD sentences; the split follows the news article (the index without its sentence number),
+    so no article has sentences on both sides. A text met twice is kept once."""
+    import csv
+
+    seen = set()
+    for path in paths:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            for record in csv.DictReader(handle):
+                text = _SPACE_AFTER_OPENING.sub(r"\1", _SPACE_BEFORE_CLOSING.sub(r"\1", record["text"].strip()))
+                if not text or text in seen:
+                    continue
+                seen.add(text)
+                sentence_id = record["index"]
+                yield {
+                    "source": "en-cnc",
+                    "doc": sentence_id,
+                    "url": None,
+                    "title": None,
+                    "published": None,
+                    "lang": "en",
+                    "index": 0,
+                    "start": 0,
+                    "end": len(text),
+                    "text": text,
+                    "split": split_of("en-cnc", sentence_id.rsplit("_", 1)[0]),
+                }
+
+
 def hipe(paths: List[str], language: str = "fr") -> Iterator[dict]:
     from benchmarks.hipe import read_hipe
 
@@ -241,7 +279,7 @@ def pipeline_articles(paths: List[str], source: str) -> Iterator[dict]:
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "source", help="fr-wikinews, fr-sequoia, fr-hipe, en-hipe, fr-gsd, or a name for `articles` input"
+        "source", help="fr-wikinews, fr-sequoia, fr-hipe, en-hipe, fr-gsd, en-cnc, or a name for `articles` input"
     )
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--out", required=True)
@@ -250,9 +288,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.from_articles:
         rows = pipeline_articles(args.paths, args.source)
     else:
-        rows = {"fr-wikinews": wikinews, "fr-sequoia": sequoia, "fr-hipe": hipe, "en-hipe": hipe_en, "fr-gsd": gsd}[
-            args.source
-        ](args.paths)
+        rows = {
+            "fr-wikinews": wikinews,
+            "fr-sequoia": sequoia,
+            "fr-hipe": hipe,
+            "en-hipe": hipe_en,
+            "fr-gsd": gsd,
+            "en-cnc": cnc,
+        }[args.source](args.paths)
     count = 0
     with open(args.out, "w", encoding="utf-8") as handle:
         for row in rows:
