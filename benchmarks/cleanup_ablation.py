@@ -18,13 +18,12 @@ The check half is refused: nothing is chosen by looking at it.
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import sys
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from benchmarks.extraction import REPO, load_set, load_split, page_path, read_page, score_bodies
+from benchmarks.extraction import REPO, load_set, load_split, page_path, read_page, score_bodies, write_results
 
 RESULTS = REPO / "benchmarks" / "results" / "cleanup-ablation.json"
 
@@ -113,9 +112,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 f"{name:<46} {row['precision']:9.4f}  {row['recall']:6.4f}  {row['f1']:6.4f}  {row['f1'] - shipped:+.4f}"
             )
         results[s.name] = rows
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(f"results written to {args.output}")
+    write_results(args.output, results)
     return 0
 
 

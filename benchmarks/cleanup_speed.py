@@ -16,14 +16,13 @@ with the rules after trafilatura (of which the check for a body cut in same-clas
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from benchmarks.extraction import REPO, SYSTEMS, load_set, load_split, page_path, read_page
+from benchmarks.extraction import REPO, SYSTEMS, load_set, load_split, page_path, read_page, write_results
 
 RESULTS = REPO / "benchmarks" / "results" / "cleanup-speed.json"
 
@@ -112,9 +111,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         + ", ".join(f"{k} {v}" for k, v in ms.items())
         + f"; trafilatura.extract {result['trafilatura_ms_per_page']} ms a page"
     )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"results written to {args.output}")
+    write_results(args.output, result)
     return 0
 
 

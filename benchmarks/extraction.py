@@ -226,6 +226,13 @@ def load_set(name: str, split: Optional[Dict[str, dict]] = None) -> PageSet:
     )
 
 
+def write_results(path: Path, results: object) -> None:
+    """The results as indented JSON, the folder made if needed; then where they went."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"results written to {path}")
+
+
 def _host(url: Optional[str]) -> str:
     from urllib.parse import urlsplit
 
@@ -435,9 +442,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         f"pages/s, trafilatura defaults {speed['trafilatura_pages_per_s']} pages/s, "
         f"ratio {speed['ratio_median']:.2f} (passes: {', '.join(f'{r:.2f}' for r in ratios)})"
     )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(f"results written to {args.output}")
+    write_results(args.output, results)
     if args.pages_out:
         args.pages_out.write_text(json.dumps(per_page_out, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return 0

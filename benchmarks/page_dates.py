@@ -28,7 +28,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from benchmarks.extraction import REPO, WCXB, load_set, load_split, page_path, read_page
+from benchmarks.extraction import REPO, WCXB, load_set, load_split, page_path, read_page, write_results
 
 RESULTS = REPO / "benchmarks" / "results" / "page-dates.json"
 REFERENCE_DAY = "2026-12-01"
@@ -101,9 +101,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         for policy in POLICIES:
             c = counts[policy]
             print(f"  {policy:20s} right {c['right']:3d}  wrong {c['wrong']:3d}  missing {c['missing']:3d}")
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(f"results written to {args.output}")
+    write_results(args.output, results)
     return 0
 
 
