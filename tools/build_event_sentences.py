@@ -16,6 +16,8 @@ Sources:
   fr-gsd       UD_French-GSD dev sentences (web text, CC BY-SA 4.0), no document context
   fr-hipe      CLEF-HIPE-2020 French dev TSV (historical newspapers, CC BY-NC-SA 4.0)
   en-hipe      CLEF-HIPE-2020 English dev TSV (historical newspapers, CC BY-NC-SA 4.0)
+  en-wikinews  English Wikinews articles of 2019–2020 as CSV (url,date,title,text; the
+               vanatteveldt/wikinews sample, CC BY 2.5)
   en-cnc       Causal News Corpus subtask-1 CSVs (English protest and conflict news
                sentences of 2006–2019, CC0 1.0), one document each
   articles     the batch job's own ``articles/`` + ``sentences/`` JSONL output
@@ -122,6 +124,26 @@ def wikinews(paths: List[str]) -> Iterator[dict]:
         yield from sentence_rows(
             "fr-wikinews", doc, text, spans, "fr", f"https://fr.wikinews.org/?curid={doc}", title, published
         )
+
+
+def wikinews_en(paths: List[str]) -> Iterator[dict]:
+    """English Wikinews articles from CSV files (url, date, title, text): paragraphs are the
+    text's blank-line-separated blocks; the document id is the article's URL slug."""
+    import csv
+
+    csv.field_size_limit(1 << 24)
+    for path in paths:
+        with open(path, encoding="utf-8", newline="") as handle:
+            for record in csv.DictReader(handle):
+                blocks = [" ".join(b.split()) for b in re.split(r"\n\s*\n", record["text"])]
+                paragraphs = [b for b in blocks if b]
+                if not paragraphs:
+                    continue
+                text, spans = join(paragraphs)
+                doc = record["url"].rstrip("/").rsplit("/", 1)[-1]
+                yield from sentence_rows(
+                    "en-wikinews", doc, text, spans, "en", record["url"], record["title"], record["date"] or None
+                )
 
 
 def _is_headline(sentence: str) -> bool:
@@ -279,7 +301,8 @@ def pipeline_articles(paths: List[str], source: str) -> Iterator[dict]:
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "source", help="fr-wikinews, fr-sequoia, fr-hipe, en-hipe, fr-gsd, en-cnc, or a name for `articles` input"
+        "source",
+        help="fr-wikinews, fr-sequoia, fr-hipe, en-hipe, fr-gsd, en-cnc, en-wikinews, or a name for `articles` input",
     )
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--out", required=True)
@@ -295,6 +318,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             "en-hipe": hipe_en,
             "fr-gsd": gsd,
             "en-cnc": cnc,
+            "en-wikinews": wikinews_en,
         }[args.source](args.paths)
     count = 0
     with open(args.out, "w", encoding="utf-8") as handle:
