@@ -20,9 +20,11 @@ CASE_DEV = REPO.parent / "shared" / "data" / "events" / "case2021-task2-dev.tsv"
 EMBEDDING_CACHE = REPO / ".cache" / "embeddings"
 
 # Sources whose sentences were picked from protest and conflict news for the events they tell
-# (most of them are events, unlike ordinary news): they train the detector as extra positives and
-# hard negatives, like the CASE snippets, but are never what the cross-validation scores, what
-# chooses the cuts or what the headline test figures are computed on, which stand for ordinary news.
+# (most of them are events, unlike ordinary news): they train the stage-two detector model of
+# their own language only (tools/train_event_detector.model_rows), as extra positives and hard
+# negatives, and are never what the cross-validation scores, what chooses the cuts, what the
+# multilingual typing model learns from or what the headline test figures are computed on,
+# which stand for ordinary news.
 TRAINING_ONLY_SOURCES = ("en-cnc",)
 
 
