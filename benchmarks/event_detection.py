@@ -36,40 +36,11 @@ from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
 from tools.event_data import REPO, TRAINING_ONLY_SOURCES, Document, documents, read_rows
+from tools.event_stage import QUIET_MIN_SENTENCES, as_article, tag
 from tools.train_event_detector import prf
 from transforms.events.extract import extract_events
-from transforms.records import Article, Paragraph
 
 RESULTS = REPO / "benchmarks" / "results" / "event-detection.json"
-QUIET_MIN_SENTENCES = 3
-
-
-def as_article(doc: Document) -> Tuple[Article, List[Tuple[int, int]]]:
-    """The document as an article whose paragraphs are its labelled sentences (so the
-    pipeline's sentences are the labelled ones), and each sentence's span."""
-    parts, paragraphs, spans, position = [], [], [], 0
-    for i, row in enumerate(doc.rows):
-        if parts:
-            parts.append("\n\n")
-            position += 2
-        parts.append(row.text)
-        spans.append((position, position + len(row.text)))
-        paragraphs.append(Paragraph(i, position, position + len(row.text), doc.lang, False))
-        position += len(row.text)
-    text = "".join(parts)
-    return Article(doc.key, doc.key, None, doc.source, doc.title, doc.published, doc.lang, text, paragraphs), spans
-
-
-def tag(article: Article, models) -> list:
-    from transforms.entities.resolve import model_spans, tag_article
-
-    nlp = models.get(article.language)
-    if nlp is None:
-        return []
-    mentions = tag_article(article, model_spans(nlp(article.text)), models.gazetteer)
-    if article.title:
-        mentions += tag_article(article, model_spans(nlp(article.title)), models.gazetteer, field="title")
-    return mentions
 
 
 def weighted_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:

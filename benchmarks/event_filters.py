@@ -44,10 +44,19 @@ def snippet_article(snippet_id: str, text: str) -> Article:
     )
 
 
+def drop_reason(counts: Counter) -> str:
+    """Why a snippet yielded no report: a modality veto turned down a confident detection, the
+    detector scored it under the cut, or the rules after detection (type, toll) let it go."""
+    if counts["vetoed"]:
+        return "vetoed (modality)"
+    return "not detected" if not counts["detected"] else "detected, no report (untyped/toll)"
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--results", default=str(RESULTS))
+    parser.add_argument("--show", action="store_true", help="print each dropped snippet and why")
     args = parser.parse_args(argv)
     from sklearn.metrics import f1_score
 
@@ -77,7 +86,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             if reports:
                 typed[i] = reports[0].type
             else:
-                reasons["not detected" if not counts["detected"] else "detected, no report (untyped/toll)"] += 1
+                reasons[drop_reason(counts)] += 1
+                if args.show:
+                    print(f"  dropped {snippets[i].id} ({drop_reason(counts)}): {snippets[i].text[:200]}", flush=True)
         print(f"fold {fold + 1}: {sum(reported[i] for i in test)} of {len(test)} snippets reported", flush=True)
     dropped = len(snippets) - sum(reported)
     gold = [s.type for s in snippets]

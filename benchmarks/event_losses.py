@@ -27,107 +27,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import Counter, defaultdict
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Sequence
 
-import numpy as np
-
-from benchmarks.event_detection import QUIET_MIN_SENTENCES, as_article, tag
-from tools.event_data import REPO, documents, read_rows
-from tools.train_event_detector import FOLDS, TrainingSet, fit_arrays
-from transforms.events import extract as extract_module
-from transforms.events.detect import Detection, DetectorModel, load_detector
+from tools.event_data import REPO
+from tools.event_stage import event_level, out_of_fold_runs
+from tools.train_event_detector import FOLDS, TrainingSet
+from transforms.events.detect import load_detector
 
 RESULTS = REPO / "benchmarks" / "results" / "event-losses.json"
 SWEEP = (0.2, 0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7)
-
-# (document key, language, sentence index, gold label, gold type, probability, reported type)
-Scored = Tuple[str, str, int, str, Optional[str], float, Optional[str]]
-
-
-def out_of_fold_runs(data: TrainingSet, meta: Dict, models) -> Tuple[Dict[str, Counter], List[Scored]]:
-    """Every train document through the whole stage with the detector of the folds without it."""
-    from sklearn.model_selection import GroupKFold
-
-    docs = {d.key: d for d in documents(read_rows(), split="train")}
-    labelled = np.flatnonzero(data.scored)
-    case = np.flatnonzero(~data.scored)  # CASE snippets and training-only sources: always trained on
-    seen: List[List[Detection]] = []
-    real_decide = extract_module.decide
-
-    def keep_detections(*args, **kwargs):
-        out = real_decide(*args, **kwargs)
-        seen.append(out)
-        return out
-
-    fates: Dict[str, Counter] = defaultdict(Counter)
-    scored: List[Scored] = []
-    extract_module.decide = keep_detections  # type: ignore[assignment]
-    try:
-        for train, test in GroupKFold(FOLDS).split(labelled, groups=data.groups[labelled]):
-            detector = DetectorModel(meta, fit_arrays(data, np.concatenate([labelled[train], case])))
-            for key in sorted(set(data.groups[labelled[test]])):
-                doc = docs[key]
-                article, spans = as_article(doc)
-                reports = extract_module.extract_events(article, tag(article, models), Counter(), detector=detector)
-                detections = seen.pop()
-                reported = {}
-                for report in reports:
-                    for i, (start, end) in enumerate(spans):
-                        if start <= report.start < end:
-                            reported[i] = report.type
-                cut = detector.threshold(doc.lang)
-                for i, row in enumerate(doc.rows):
-                    d = detections[i]
-                    if row.label == "event":
-                        fates[doc.lang][
-                            "reported"
-                            if i in reported
-                            else "stage_one"
-                            if d.stage == 1
-                            else "below_cut"
-                            if d.probability < cut
-                            else f"veto:{d.veto}"
-                            if d.veto
-                            else "after_detection"
-                        ] += 1
-                    scored.append((key, doc.lang, i, row.label, row.type, d.probability, reported.get(i)))
-    finally:
-        extract_module.decide = real_decide  # type: ignore[assignment]
-    return fates, scored
-
-
-def event_level(scored: Sequence[Scored], language: str, cut: float = 0.0) -> Dict[str, float]:
-    """Event-level figures as benchmarks/event_detection.py counts them, for reports at ``cut``."""
-    by_doc: Dict[str, List[Scored]] = defaultdict(list)
-    for s in scored:
-        if s[1] == language:
-            by_doc[s[0]].append(s)
-    c: Counter = Counter()
-    for rows in by_doc.values():
-        labels = {i: label for _, _, i, label, _, _, _ in rows}
-        gold: Dict[Optional[str], set] = defaultdict(set)
-        predicted: Dict[str, set] = defaultdict(set)
-        for _, _, i, label, type_, p, reported in rows:
-            if label == "event":
-                gold[type_].add(i)
-            if reported is not None and p >= cut and label != "unsure":
-                predicted[reported].add(i)
-        hit = {i for members in predicted.values() for i in members}
-        c["gold"] += len(gold)
-        c["found"] += sum(1 for members in gold.values() if members & hit)
-        c["predicted"] += len(predicted)
-        c["right"] += sum(1 for members in predicted.values() if any(labels[i] == "event" for i in members))
-        if len(rows) >= QUIET_MIN_SENTENCES and not gold:
-            c["quiet"] += 1
-            c["quiet_false"] += len(predicted)
-    return {
-        "precision": round(c["right"] / c["predicted"], 3) if c["predicted"] else 0.0,
-        "recall": round(c["found"] / c["gold"], 3) if c["gold"] else 0.0,
-        "false_events_per_100_quiet": round(100 * c["quiet_false"] / c["quiet"], 1) if c["quiet"] else 0.0,
-        "gold": c["gold"],
-        "predicted": c["predicted"],
-    }
 
 
 def main(argv: Sequence[str] = ()) -> int:

@@ -15,9 +15,10 @@ plus the sentence embedding (run on what stage one keeps). Choices made by 5-fol
 cross-validation grouped by document on the train split only:
 
 * ``thresholds`` (one per language): the lowest stage-two probability (the most events found)
-  that keeps false events under ``MAX_FALSE_EVENTS_PER_100`` per 100 quiet documents and at
-  least half of the emitted events right (``MIN_EVENT_PRECISION``), in the event-level
-  out-of-fold figures of ``event_level``;
+  that keeps false events at ``MAX_FALSE_EVENTS_PER_100`` per 100 quiet documents or fewer and
+  at least half of the emitted events right (``MIN_EVENT_PRECISION``), counted on what the whole
+  event stage reports out of fold (``tools.event_stage``: each train document through
+  ``extract_events`` with the fold's detector, vetoes and typing included);
 * ``stage_one_min``: the highest stage-one probability that keeps ``STAGE_ONE_RECALL`` of the
   events stage two finds at those thresholds, so the encoder runs on few sentences.
 
@@ -43,6 +44,7 @@ STAGE_ONE_RECALL = 0.97
 MAX_FALSE_EVENTS_PER_100 = 5.0
 MIN_EVENT_PRECISION = 0.5
 FOLDS = 5
+LOW_CUT = 0.2  # the whole stage's out-of-fold run that the cuts are chosen on keeps all above it
 FEATURE_VERSION = 1
 RESULTS = REPO / "benchmarks" / "results" / "event-detector-cv.json"
 
@@ -75,9 +77,6 @@ class TrainingSet:
         texts = [r.text for _, r, _ in kept] + [s.text for s in self.case]
         self.labels = np.array([r.label == "event" for _, r, _ in kept] + [True] * len(self.case), dtype=int)
         self.types = [r.type or "" for _, r, _ in kept] + [s.type for s in self.case]
-        self.lexicon_types = [
-            next((t[4:] for t in terms if t.startswith("lex:") and t[4:].isupper()), "none") for terms in self.terms
-        ]
         self.groups = np.array([d.key for d, _, _ in kept] + [f"case/{s.id}" for s in self.case])
         self.languages = np.array([r.lang for _, r, _ in kept] + ["en"] * len(self.case))
         self.is_case = np.array([False] * len(kept) + [True] * len(self.case))
@@ -175,51 +174,34 @@ def prf(tp: int, fp: int, fn: int) -> Dict[str, float]:
     }
 
 
-def event_level(data: "TrainingSet", probability: np.ndarray, threshold: float, language: str) -> Dict[str, float]:
-    """Approximate event-level scores of out-of-fold predictions in one language (the test
-    split is scored exactly by benchmarks/event_detection.py): a gold event is a document's
-    events of one type, found when any of its sentences is detected; a detected sentence that
-    is no event is a false event, one per document and lexicon type; false events are also
-    counted per 100 quiet documents (3+ sentences, no event)."""
-    gold: Dict[str, set] = {}
-    predicted: Dict[str, set] = {}
-    sentences: Dict[str, int] = {}
-    eventful: set = set()
-    for i in np.flatnonzero(data.scored & (data.languages == language)):
-        doc = data.groups[i]
-        sentences[doc] = sentences.get(doc, 0) + 1
-        if data.labels[i]:
-            gold.setdefault(doc, set()).add(data.types[i])
-            eventful.add(doc)
-        if probability[i] >= threshold:
-            predicted.setdefault(doc, set()).add(data.types[i] if data.labels[i] else "false:" + data.lexicon_types[i])
-    gold_n = sum(len(v) for v in gold.values())
-    found = sum(len(gold[d] & predicted.get(d, set())) for d in gold)
-    predicted_n = sum(len(v) for v in predicted.values())
-    right = sum(1 for v in predicted.values() for t in v if not t.startswith("false:"))
-    quiet = [d for d, n in sentences.items() if n >= 3 and d not in eventful]
-    false_quiet = sum(len(predicted.get(d, set())) for d in quiet)
-    p = right / predicted_n if predicted_n else 0.0
-    r = found / gold_n if gold_n else 0.0
-    return {
-        "precision": round(p, 4),
-        "recall": round(r, 4),
-        "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
-        "gold": gold_n,
-        "predicted": predicted_n,
-        "quiet_documents": len(quiet),
-        "false_events_per_100_quiet": round(100 * false_quiet / len(quiet), 2) if quiet else 0.0,
+def stage_sweep(data: "TrainingSet", models) -> List:
+    """Out-of-fold reports of the whole event stage on the train split with every cut opened
+    (``LOW_CUT``, stage one keeping everything): what the job would emit at each cut."""
+    from tools.event_stage import out_of_fold_runs
+
+    meta = {
+        "format": 2,
+        "feature_version": FEATURE_VERSION,
+        "stage_two_languages": training_only_languages(data),
+        "stage_one_min": 0.0,
+        "thresholds": {"en": LOW_CUT, "fr": LOW_CUT},
     }
+    return out_of_fold_runs(data, meta, models)[1]
 
 
-def choose_threshold(data: "TrainingSet", second: np.ndarray, language: str) -> Tuple[float, Dict]:
-    """The issue's bars as the objective: the lowest cut (the most events found) that keeps
-    false events under MAX_FALSE_EVENTS_PER_100 quiet documents and event-level precision at
-    MIN_EVENT_PRECISION or more (else the strictest cut)."""
+def choose_threshold(sweep: Sequence, language: str) -> Tuple[float, Dict]:
+    """The issue's bars as the objective, on what the whole stage reports out of fold (vetoes,
+    typing and grouping into events included, not the detector's sentences alone): the lowest cut
+    (the most events found) that keeps false events at MAX_FALSE_EVENTS_PER_100 per 100 quiet
+    documents or fewer and event-level precision at MIN_EVENT_PRECISION or more (else the
+    strictest cut)."""
+    from tools.event_stage import event_level
+
     options = []
     for t in np.round(np.arange(0.3, 0.91, 0.05), 2):
-        e = event_level(data, second, float(t), language)
-        ok = e["false_events_per_100_quiet"] <= MAX_FALSE_EVENTS_PER_100 and e["precision"] >= MIN_EVENT_PRECISION
+        e = event_level(sweep, language, float(t))
+        false_rate = 100 * e["quiet_false_events"] / e["quiet_documents"] if e["quiet_documents"] else 0.0
+        ok = false_rate <= MAX_FALSE_EVENTS_PER_100 and e["precision"] >= MIN_EVENT_PRECISION
         options.append((ok, -t if ok else t, float(t), e))
     _, _, best, figures = max(options)
     return best, figures
@@ -251,9 +233,12 @@ def main(argv: Sequence[str] = ()) -> int:
         flush=True,
     )
     first, second = cross_validate(data)
+    from transforms.entities.models import Models
+
+    sweep = stage_sweep(data, Models())
     thresholds, figures = {}, {}
     for language in ("en", "fr"):
-        thresholds[language], figures[language] = choose_threshold(data, second, language)
+        thresholds[language], figures[language] = choose_threshold(sweep, language)
     cut = stage_one_cut(data, first, second, thresholds)
     combined = np.where(first >= cut, second, 0.0)
     report = {
@@ -271,7 +256,7 @@ def main(argv: Sequence[str] = ()) -> int:
             "sentences": int(sel.sum()),
             "events": int(data.labels[sel].sum()),
             "sentence_level": scores(combined[sel] >= thresholds[language], data.labels[sel]),
-            "event_level": event_level(data, combined, thresholds[language], language),
+            "event_level": figures[language],
         }
     print(json.dumps(report, indent=1), flush=True)
     RESULTS.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")

@@ -97,9 +97,14 @@ def test_the_encoder_runs_only_on_what_the_first_stage_keeps():
     assert asked == [0, 2]
     assert [d.is_event for d in decisions] == [True, False, False]
     confident = decide(
-        model, [np.array([1]), np.array([2])], lambda positions: np.array([[0.8], [0.95]]), "en", ["en_threat"] * 2
+        model, [np.array([1]), np.array([2])], lambda positions: np.array([[0.8], [0.95]]), "en", ["en_modal"] * 2
     )
-    assert [d.is_event for d in confident] == [False, True]  # a very confident model overrules a veto
+    assert [d.is_event for d in confident] == [False, True]  # a very confident model overrules a tense veto
+    threat = decide(
+        model, [np.array([1]), np.array([2])], lambda positions: np.array([[0.8], [0.99]]), "en", ["en_threat"] * 2
+    )
+    assert [d.is_event for d in threat] == [False, False]  # never a threat, a plan or a question
+    assert [d.veto for d in threat] == ["en_threat", "en_threat"]
     assert [d.stage for d in decisions] == [2, 1, 2]
     assert model.threshold("de") == 0.7  # another language takes the strictest cut
 

@@ -1,6 +1,6 @@
-"""Tests of benchmarks.event_losses: event-level counting of out-of-fold reports at a cut."""
+"""Tests of tools.event_stage: event-level counting of the whole stage's reports at a cut."""
 
-from benchmarks.event_losses import event_level
+from tools.event_stage import event_level
 
 
 def test_event_level_counts_events_per_document_and_type_at_the_cut():
@@ -27,4 +27,6 @@ def test_event_level_counts_events_per_document_and_type_at_the_cut():
         "false_events_per_100_quiet": 0.0,
         "gold": 1,
         "predicted": 0,
+        "quiet_documents": 1,
+        "quiet_false_events": 0,
     }
