@@ -41,13 +41,15 @@ SEED_EVENTS = [
 # The seed's events (issue #6: all its attacks come out once each with all their articles).
 # Measured on 2026-12-06 with the learned detector and the general gazetteer (the seed's own
 # rows gone from the alias table, issue #7): 13 of 15 matched, each with every article that
-# reports it, 16 extracted in scope (precision 0.81). The Salaheddine convoy IED is placed
+# reports it, 16 extracted in scope (precision 0.81); with the English Wikinews labels in the
+# detector's training, 17 (0.76): the extra one is the ambush sentence of the real 12 September
+# Nineveh operation, typed ARMED_CLASH beside the gold arrest. The Salaheddine convoy IED is placed
 # through its head noun ("la province de Salaheddine", ``gazetteer_repairs``). Lost: the
 # al-Taji missile attack (spaCy does not tag "al-Taji" and "base militaire d'" is no head
 # the rule reads) and the Shirqat arrest, placed at its province. A regression guard at the
 # measured value, not the issue's bar (12 attacks of 12), which is not met.
 MEASURED_RECALL = 0.86
-MEASURED_PRECISION = 0.8
+MEASURED_PRECISION = 0.76
 
 
 # What the seed test scores: attacks and arrests in Iraq in September 2020.
