@@ -1,6 +1,6 @@
 """How many real event reports the event stage throws away: CASE-2021 snippets with no event.
 
-    python -m benchmarks.event_filters [--folds 5]
+    python -m benchmarks.event_filters [--folds 5] [--show]
 
 Every CASE-2021 task 2 snippet reports an event that happened, so a snippet that yields no
 event report is a recall loss of the detector (and of the rules after it: tolls, untyped).
@@ -49,7 +49,9 @@ def drop_reason(counts: Counter) -> str:
     detector scored it under the cut, or the rules after detection (type, toll) let it go."""
     if counts["vetoed"]:
         return "vetoed (modality)"
-    return "not detected" if not counts["detected"] else "detected, no report (untyped/toll)"
+    return (
+        "not detected (stage one or under the cut)" if not counts["detected"] else "detected, no report (untyped/toll)"
+    )
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -145,6 +145,7 @@ def event_level(scored: Sequence[Scored], language: str, cut: float = 0.0) -> Di
         "false_events_per_100_quiet": round(100 * c["quiet_false"] / c["quiet"], 1) if c["quiet"] else 0.0,
         "gold": c["gold"],
         "predicted": c["predicted"],
+        "right": c["right"],
         "quiet_documents": c["quiet"],
         "quiet_false_events": c["quiet_false"],
     }

@@ -105,6 +105,10 @@ def test_the_encoder_runs_only_on_what_the_first_stage_keeps():
     )
     assert [d.is_event for d in threat] == [False, False]  # never a threat, a plan or a question
     assert [d.veto for d in threat] == ["en_threat", "en_threat"]
+    denial = decide(
+        model, [np.array([1]), np.array([2])], lambda positions: np.array([[0.8], [0.95]]), "en", ["en_deny"] * 2
+    )
+    assert [d.is_event for d in denial] == [False, True]  # "denied his group was responsible for the attack"
     assert [d.stage for d in decisions] == [2, 1, 2]
     assert model.threshold("de") == 0.7  # another language takes the strictest cut
 
@@ -140,6 +144,11 @@ def test_modality_vetoes():
     assert modality_veto(["fr_conditional", "fr_past"]) is None  # "a dit qu'il aurait…" after a past report
     assert modality_veto(["fr_generic"]) == "fr_generic" and modality_veto(["fr_generic", "fr_time"]) is None
     assert modality_veto(["en_past", "en_time"]) is None
+    # a denial beside a threat or a question: the veto no model overrules wins
+    assert modality_veto(["en_deny", "en_threat", "en_past"]) == "en_threat"
+    assert modality_veto(["en_deny", "question"]) == "question"
+    assert modality_veto(["fr_deny", "fr_threat"]) == "fr_threat"
+    assert modality_veto(cue_names("The group denied responsibility and threatened new attacks.")) == "en_threat"
 
 
 def test_a_modality_vetoes_only_the_clauses_in_its_scope():

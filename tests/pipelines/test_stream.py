@@ -55,6 +55,7 @@ def grows_under_one_id(updates) -> None:
     per report), so the states are compared, not the number of updates."""
     assert len({u[0] for u in updates}) == 1, updates
     assert sorted(set(u[1:] for u in updates)) == [(1, 1), (2, 2), (3, 3)], updates
+    assert len(updates) <= 6, updates  # three articles of two sentences: one update per report at most
 
 
 def stream_options(tmp_path: Path, *extra: str) -> PipelineOptions:

@@ -27,6 +27,7 @@ def test_event_level_counts_events_per_document_and_type_at_the_cut():
         "false_events_per_100_quiet": 0.0,
         "gold": 1,
         "predicted": 0,
+        "right": 0,
         "quiet_documents": 1,
         "quiet_false_events": 0,
     }

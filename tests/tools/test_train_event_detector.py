@@ -56,3 +56,45 @@ def test_fit_arrays_stores_a_stage_two_model_for_the_training_only_language(monk
     # the English model saw 8 more event sentences, so it is not the default model
     assert not np.allclose(arrays["stage_two_coef"], arrays["stage_two_coef_en"])
     assert trainer.training_only_languages(data) == ["en"]
+
+
+def _quiet_documents(count: int, false_at: float, false_docs: int) -> list:
+    """``count`` quiet English documents of 3 sentences; the first ``false_docs`` of them have one
+    false report at probability ``false_at``."""
+    rows = []
+    for d in range(count):
+        p = false_at if d < false_docs else 0.0
+        rows.append((f"quiet{d}", "en", 0, "none", None, p, "ATTACK" if d < false_docs else None))
+        rows += [(f"quiet{d}", "en", i, "none", None, 0.0, None) for i in (1, 2)]
+    return rows
+
+
+def test_the_cut_is_the_lowest_that_keeps_false_events_at_five_per_hundred_quiet_documents():
+    # ten real events found at 0.95; 100 quiet documents, 6 with a false report at 0.42 and 5
+    # more at 0.52: 11 per 100 from 0.40, 5 per 100 (allowed) from 0.45, none from 0.55
+    events = [(f"news{d}", "en", 0, "event", "ATTACK", 0.95, "ATTACK") for d in range(10)]
+    sweep = (
+        events
+        + _quiet_documents(6, 0.42, 6)
+        + [(key.replace("quiet", "late"), *rest) for key, *rest in _quiet_documents(94, 0.52, 5)]
+    )
+    cut, figures = trainer.choose_threshold(sweep, "en")
+    assert cut == 0.45
+    assert (figures["quiet_documents"], figures["quiet_false_events"]) == (100, 5)
+    # one more quiet document with a false report at 0.52: 6 in 101 is over 5 per 100, so the cut moves up
+    sweep += [
+        ("late-extra", "en", i, "none", None, 0.52 if i == 0 else 0.0, "ATTACK" if i == 0 else None) for i in range(3)
+    ]
+    assert trainer.choose_threshold(sweep, "en")[0] == 0.55
+
+
+def test_bars_fail_without_quiet_documents_and_on_exact_precision():
+    assert not trainer.meets_bars({"quiet_documents": 0, "quiet_false_events": 0, "predicted": 1, "right": 1})
+    # 0.4996 would round to 0.5; the exact count does not pass
+    assert not trainer.meets_bars({"quiet_documents": 10, "quiet_false_events": 0, "predicted": 2501, "right": 1249})
+    assert trainer.meets_bars({"quiet_documents": 10, "quiet_false_events": 0, "predicted": 2500, "right": 1250})
+
+
+def test_with_no_cut_meeting_the_bars_the_strictest_is_taken():
+    sweep = _quiet_documents(10, 0.95, 10)  # every quiet document has a false report at 0.95
+    assert trainer.choose_threshold(sweep, "en")[0] == 0.9

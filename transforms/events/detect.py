@@ -128,18 +128,20 @@ CUES: Dict[str, "re.Pattern[str]"] = {
 }
 
 
-# Modality the model must not overrule (issue: a threat, a plan, a call, a denial, a question, a
-# hypothesis or a generic statement is not an event that happened, in any text): cue groups
-# that veto a detection, alone or when the sentence has no past-tense verb / no time anchor.
-# A call is only a non-event without a past-tense verb: protesters who rallied "demanding" an end to
-# something did rally. The model overrules a veto from VETO_OVERRIDE on: among the train split's
-# out-of-fold detections and the CASE-2021 reports, what the vetoes turn down at that confidence is
-# as often a real event as not (the tense cues are regexes that miss irregular verbs and implicit
-# dates; a denial of a role, "denied his group was responsible for the attack, killing 17", still
-# reports the attack). Never a threat, a plan or a question (NOT_ASSERTED): those say the event has
-# not happened or is not known to have, however eventful the words; they are already read clause by
-# clause (``scoped_veto``), so a clause reporting the event outside their scope escapes them.
-VETO_ALWAYS = frozenset({"question", "en_threat", "fr_threat", "en_plan", "fr_plan", "en_deny", "fr_deny"})
+# Modality (issue: a threat, a plan, a call, a denial, a question, a hypothesis or a generic
+# statement is not an event that happened, in any text): cue groups that veto a detection, alone
+# or when the sentence has no past-tense verb / no time anchor. A call is only a non-event
+# without a past-tense verb: protesters who rallied "demanding" an end to something did rally.
+# A very confident model (VETO_OVERRIDE) overrules a veto of tense, time or denial: the tense cues
+# are regexes that miss irregular verbs and implicit dates, and a denial of a role ("denied his
+# group was responsible for the attack, killing 17") still reports the attack. The 0.9 was set on
+# an earlier detector's out-of-fold detections and the CASE-2021 reports, where what the vetoes
+# turned down at that confidence was as often a real event as not. Never a threat, a plan or a
+# question (NOT_ASSERTED): those say the event has not happened or is not known to have, however
+# eventful the words; they are read clause by clause (``scoped_veto``), so a clause reporting the
+# event outside their scope escapes them.
+NOT_ASSERTED = frozenset({"question", "en_threat", "fr_threat", "en_plan", "fr_plan"})
+VETO_ALWAYS = NOT_ASSERTED | {"en_deny", "fr_deny"}
 VETO_WITHOUT_PAST = frozenset(
     {
         "en_modal",
@@ -154,7 +156,6 @@ VETO_WITHOUT_PAST = frozenset(
     }
 )
 VETO_OVERRIDE = 0.9
-NOT_ASSERTED = frozenset({"question", "en_threat", "fr_threat", "en_plan", "fr_plan"})
 VETO_WITHOUT_TIME = frozenset({"en_generic", "fr_generic"})
 PAST = frozenset({"en_past", "fr_past"})
 TIME = frozenset({"en_time", "fr_time"})
@@ -163,7 +164,8 @@ TIME = frozenset({"en_time", "fr_time"})
 def modality_veto(cues: Sequence[str]) -> Optional[str]:
     """The cue that says a sentence does not report an event that happened, or None."""
     present = set(cues)
-    for cue in sorted(present & VETO_ALWAYS):
+    # a threat, plan or question first: a denial beside one must not make the veto overrulable
+    for cue in sorted(present & NOT_ASSERTED) + sorted(present & VETO_ALWAYS):
         return cue
     if not present & PAST:
         for cue in sorted(present & VETO_WITHOUT_PAST):
@@ -431,7 +433,8 @@ def decide(
 ) -> List[Detection]:
     """Both stages over one article's sentences: the cheap stage for all, the embedding for
     the sentences it keeps (encoded in one batch); a modality veto (``modality_veto``) turns
-    a detection down."""
+    a detection down, unless the model is VETO_OVERRIDE sure and the veto is no threat, plan
+    or question (``NOT_ASSERTED``)."""
     first = [model.stage_one(c) for c in columns]
     keep = [i for i, p in enumerate(first) if p >= model.stage_one_min]
     out = [Detection(p, 1, False) for p in first]
