@@ -10,6 +10,7 @@ import pathlib
 import subprocess
 import sys
 import zipfile
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -386,8 +387,9 @@ def test_training_is_deterministic_and_round_trips(tmp_path):
     data = tmp_path / "snippets.tsv"
     write_tsv(data)
     first, second = tmp_path / "a.zip", tmp_path / "b.zip"
-    assert train.main(["--data", str(data), "--output", str(first)]) == 0
-    assert train.main(["--data", str(data), "--output", str(second)]) == 0
+    # the snippets alone (--news_weight 0): the synthetic types are the model's whole world
+    assert train.main(["--data", str(data), "--output", str(first), "--news_weight", "0"]) == 0
+    assert train.main(["--data", str(data), "--output", str(second), "--news_weight", "0"]) == 0
     assert first.read_bytes() == second.read_bytes()
 
     texts, labels = train.read_case(str(data))
@@ -400,3 +402,30 @@ def test_training_is_deterministic_and_round_trips(tmp_path):
         np.testing.assert_array_equal(loaded.probabilities(text, scores), fresh.probabilities(text, scores))
     guess = classify_event("Mortar shells were fired at the base", "en", model=loaded)
     assert guess.type == "ART_MISS_ATTACK"
+
+
+def test_english_training_adds_the_labelled_train_news_events_at_their_weight(tmp_path):
+    from tools import train_event_types as train
+    from tools.event_data import TRAINING_ONLY_SOURCES, read_rows
+
+    data = tmp_path / "snippets.tsv"
+    write_tsv(data)
+    snippets, _ = train.read_case(str(data))
+    texts, labels, weights = train.english_training_set(str(data), news_weight=0.2)
+    assert texts[: len(snippets)] == snippets and weights[: len(snippets)] == [1.0] * len(snippets)
+    news = texts[len(snippets) :]
+    assert news and weights[len(snippets) :] == [0.2] * len(news)
+    # exactly the train split's English events: never the test split, French or the
+    # training-only protest news (a text can recur across documents, so rows are counted)
+    expected = Counter(
+        r.text
+        for r in read_rows()
+        if r.split == "train" and r.lang == "en" and r.label == "event" and r.source not in TRAINING_ONLY_SOURCES
+    )
+    assert Counter(news) == expected
+    assert all(labels[len(snippets) :])
+    assert train.english_training_set(str(data), news_weight=0) == (
+        snippets,
+        train.read_case(str(data))[1],
+        [1.0] * len(snippets),
+    )

@@ -47,6 +47,22 @@ def test_grammar_cues(sentence, cue):
     assert cue in cue_names(sentence)
 
 
+@pytest.mark.parametrize(
+    "sentence, future",
+    [
+        ("The minister is due to arrive in Baghdad on Monday.", True),
+        ("Talks were due to resume before the attack.", True),
+        ("Moscow cancels meeting with top US diplomat due to new sanctions", False),
+        ("Flights were cancelled due to the storm.", False),
+        ("They're now due to meet in Geneva.", True),
+        ("The delay is due to the storm.", False),
+        ("The closure was due to 300 cases of cholera.", False),
+    ],
+)
+def test_due_to_is_the_future_only_after_a_form_of_be(sentence, future):
+    assert ("en_going_to" in cue_names(sentence, "en")) is future
+
+
 def test_a_plain_past_report_has_no_modality_cue():
     cues = set(cue_names("Lundi, trois roquettes ont été tirées en direction de l'aéroport de Bagdad."))
     assert "fr_past" in cues and not cues & {"fr_conditional", "fr_future", "fr_threat", "fr_deny", "question"}

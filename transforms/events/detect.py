@@ -66,7 +66,14 @@ def _rx(pattern: str) -> "re.Pattern[str]":
 CUES: Dict[str, "re.Pattern[str]"] = {
     # English
     "en_modal": _rx(r"\b(?:could|would|might|may|should|must|can|cannot|can't|will|won't|shall)\b|'ll\b"),
-    "en_going_to": _rx(r"\b(?:going|set|due|expected|likely|unlikely|poised|about)\s+to\b"),
+    # "due to" says what is to come only after a form of "be" and before a verb ("is now due to
+    # arrive"); alone, or before a determiner, it gives a cause ("cancels the meeting due to new
+    # sanctions", "the delay is due to the storm")
+    "en_going_to": _rx(
+        r"\b(?:going|set|expected|likely|unlikely|poised|about)\s+to\b|"
+        r"\b(?:is|are|was|were|be|been|'s|'re)\s+(?:\w+ly\s+|now\s+|still\s+)?due\s+to\s+"
+        r"(?!(?:the|a|an|his|her|its|their|our|my|your|this|that|these|those|some|many|several|no)\b|\d)"
+    ),
     "en_plan": _rx(
         r"\b(?:plan(?:s|ned|ning)?|intend(?:s|ed)?|aim(?:s|ed)?|seek(?:s|ing)?|prepar(?:e|es|ed|ing)|schedul(?:e|ed))\s+(?:to|for)\b"
     ),
