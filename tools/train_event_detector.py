@@ -205,18 +205,17 @@ def meets_bars(figures: Dict) -> bool:
     """False events at MAX_FALSE_EVENTS_PER_100 per 100 quiet documents or fewer and event
     precision at MIN_EVENT_PRECISION or more, on the exact counts (not the rounded figures); a
     language without quiet documents cannot show it keeps false events down, so it fails."""
-    quiet, false, predicted = figures["quiet_documents"], figures["quiet_false_events"], figures["predicted"]
-    if not quiet:
+    predicted = figures["predicted"]
+    if not figures["quiet_documents"]:
         return False
     precision_ok = predicted == 0 or figures["right"] >= MIN_EVENT_PRECISION * predicted
-    return 100 * false <= MAX_FALSE_EVENTS_PER_100 * quiet and precision_ok
+    return few_false_events(figures) and precision_ok
 
 
-def news_keeps_quiet(figures: Dict) -> bool:
-    """At most MAX_FALSE_EVENTS_PER_100 false events per 100 quiet news documents (exact counts);
-    true when a language has no quiet news document to judge by."""
-    quiet, false = figures["quiet_documents"], figures["quiet_false_events"]
-    return 100 * false <= MAX_FALSE_EVENTS_PER_100 * quiet
+def few_false_events(figures: Dict) -> bool:
+    """At most MAX_FALSE_EVENTS_PER_100 false events per 100 quiet documents, on the exact counts
+    (true when there is no quiet document to judge by: ``meets_bars`` fails that case itself)."""
+    return 100 * figures["quiet_false_events"] <= MAX_FALSE_EVENTS_PER_100 * figures["quiet_documents"]
 
 
 def choose_threshold(sweep: Sequence, language: str) -> Tuple[float, Dict]:
@@ -233,9 +232,13 @@ def choose_threshold(sweep: Sequence, language: str) -> Tuple[float, Dict]:
     for t in np.round(np.arange(0.3, 0.91, 0.05), 2):
         e = event_level(sweep, language, float(t))
         n = event_level(news, language, float(t))
-        e = dict(e, quiet_news_documents=n["quiet_documents"], quiet_news_false_events=n["quiet_false_events"])
-        e["false_events_per_100_quiet_news"] = n["false_events_per_100_quiet"]
-        ok = meets_bars(e) and news_keeps_quiet(n)
+        e = dict(
+            e,
+            quiet_news_documents=n["quiet_documents"],
+            quiet_news_false_events=n["quiet_false_events"],
+            false_events_per_100_quiet_news=n["false_events_per_100_quiet"],
+        )
+        ok = meets_bars(e) and few_false_events(n)
         options.append((ok, -t if ok else t, float(t), e))
     _, _, best, figures = max(options)
     return best, figures

@@ -135,14 +135,9 @@ def multilingual_training_set(case_path: str) -> Tuple[List[str], List[str]]:
     """CASE snippets plus the typed ``event`` sentences of the labelled train split, but for
     the training-only sources: English protest news picked for its events, which would weigh
     on French typing as they would on French detection (tools.event_data.TRAINING_ONLY_SOURCES)."""
-    from tools.event_data import TRAINING_ONLY_SOURCES, read_rows
-
     texts, labels = read_case(case_path)
-    for row in read_rows():
-        if row.split == "train" and row.label == "event" and row.type and row.source not in TRAINING_ONLY_SOURCES:
-            texts.append(row.text)
-            labels.append(row.type)
-    return texts, labels
+    events, types, _ = news_events(language=None)
+    return texts + events, labels + types
 
 
 # The English model also learns from the typed English events of the labelled train split
@@ -157,10 +152,10 @@ def multilingual_training_set(case_path: str) -> Tuple[List[str], List[str]]:
 NEWS_WEIGHT = 0.2
 
 
-def news_events(language: str = "en") -> Tuple[List[str], List[str], List[str]]:
+def news_events(language: Optional[str] = "en") -> Tuple[List[str], List[str], List[str]]:
     """(sentences, types, document keys) of the typed ``event`` sentences of the labelled train
-    split in ``language``, the training-only sources left out (English protest news picked for
-    its events would tilt the mix again)."""
+    split in ``language`` (None: every language), the training-only sources left out (English
+    protest news picked for its events would tilt the mix again)."""
     from tools.event_data import TRAINING_ONLY_SOURCES, read_rows
 
     texts, labels, documents = [], [], []
@@ -169,7 +164,7 @@ def news_events(language: str = "en") -> Tuple[List[str], List[str], List[str]]:
             row.split == "train"
             and row.label == "event"
             and row.type
-            and row.lang == language
+            and language in (None, row.lang)
             and row.source not in TRAINING_ONLY_SOURCES
         ):
             texts.append(row.text)
