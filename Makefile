@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FORMAT ?= avro
 
-.PHONY: install lock run run-daily report report-screenshot chromium test test-fast lint format runners bench-extraction bench-page-dates bench-throughput bench-whole bench-stage-costs bench-ner bench-events bench-event-detection bench-event-losses bench-events-nested bench-event-type-weights train-event-types clean
+.PHONY: install lock run run-daily report report-screenshot chromium test test-fast lint format runners bench-extraction bench-page-dates bench-throughput bench-whole bench-stage-costs bench-ner bench-events bench-event-detection bench-event-losses bench-events-nested bench-event-type-weights bench-event-learning-curve bench-typing-gate train-event-types clean
 
 # the runtime from the hash-pinned lock (every wheel checked), then the test and lint tools
 $(STAMP): requirements.lock requirements-dev.txt setup.py
@@ -105,6 +105,14 @@ bench-event-losses: $(STAMP)
 
 bench-events-nested: $(STAMP)
 	$(BIN)/python -m benchmarks.events_nested
+
+# how the detector's out-of-fold ranking grows with the labelled train documents
+bench-event-learning-curve: $(STAMP)
+	$(BIN)/python -m benchmarks.event_learning_curve
+
+# the typing gate (min_probability) against the cuts and the whole stage's out-of-fold figures
+bench-typing-gate: $(STAMP)
+	$(BIN)/python -m benchmarks.typing_gate
 
 # how much the labelled news events weigh in the English typing model (CASE and news CV)
 bench-event-type-weights: $(STAMP)

@@ -11,7 +11,7 @@ split: the cuts are chosen on what the stage reports).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -20,8 +20,10 @@ from transforms.events import extract as extract_module
 from transforms.events.detect import Detection, DetectorModel
 from transforms.records import Article, Paragraph
 
-if TYPE_CHECKING:  # the trainer imports this module
+if TYPE_CHECKING:  # the trainers import this module
     from tools.train_event_detector import TrainingSet
+    from tools.train_event_types import FoldTypingModels
+    from transforms.events.classify import EventTypeModel
 
 # a document of fewer sentences (a single GSD or CNC sentence) is no article: never "quiet"
 QUIET_MIN_SENTENCES = 3
@@ -59,17 +61,31 @@ def tag(article: Article, models) -> list:
 Scored = Tuple[str, str, int, str, Optional[str], float, Optional[str]]
 
 
-def out_of_fold_runs(data: TrainingSet, meta: Dict, models) -> Tuple[Dict[str, Counter], List[Scored]]:
-    """Every train document through the whole stage with the detector of the folds without it
-    (the folds of ``tools.train_event_detector.cross_validate``), and each gold event sentence's
-    fate: ``reported``, ``stage_one``, ``below_cut``, ``veto:<cue>`` or ``after_detection``."""
+def fold_parts(data: TrainingSet) -> Iterator[Tuple[Dict[str, np.ndarray], List[Document], FoldTypingModels]]:
+    """Per fold of ``tools.train_event_detector.cross_validate`` (5 by document): the detector's
+    arrays fitted without it (the CASE snippets and training-only sources always in), its
+    documents, and the typing models fitted without their events
+    (``tools.train_event_types.fit_fold_models``: the other folds' events, every CASE snippet)."""
     from sklearn.model_selection import GroupKFold
 
     from tools.train_event_detector import FOLDS, fit_arrays
+    from tools.train_event_types import fit_fold_models
 
     docs = {d.key: d for d in documents(read_rows(), split="train")}
     labelled = np.flatnonzero(data.scored)
     case = np.flatnonzero(~data.scored)  # CASE snippets and training-only sources: always trained on
+    for train, test in GroupKFold(FOLDS).split(labelled, groups=data.groups[labelled]):
+        held_out = set(data.groups[labelled[test]])
+        typing = fit_fold_models({key for key in docs if key not in held_out})
+        yield fit_arrays(data, np.concatenate([labelled[train], case])), [docs[k] for k in sorted(held_out)], typing
+
+
+def run_document(
+    doc: Document, mentions: list, detector: DetectorModel, type_model: EventTypeModel
+) -> Tuple[List[Detection], Dict[int, str]]:
+    """One labelled document through ``extract_events``: each sentence's detection, and the type
+    reported for each sentence that yields a report."""
+    article, spans = as_article(doc)
     seen: List[List[Detection]] = []
     real_decide = extract_module.decide
 
@@ -78,40 +94,53 @@ def out_of_fold_runs(data: TrainingSet, meta: Dict, models) -> Tuple[Dict[str, C
         seen.append(out)
         return out
 
-    fates: Dict[str, Counter] = defaultdict(Counter)
-    scored: List[Scored] = []
     extract_module.decide = keep_detections  # type: ignore[assignment]
     try:
-        for train, test in GroupKFold(FOLDS).split(labelled, groups=data.groups[labelled]):
-            detector = DetectorModel(meta, fit_arrays(data, np.concatenate([labelled[train], case])))
-            for key in sorted(set(data.groups[labelled[test]])):
-                doc = docs[key]
-                article, spans = as_article(doc)
-                reports = extract_module.extract_events(article, tag(article, models), Counter(), detector=detector)
-                detections = seen.pop()
-                reported = {}
-                for report in reports:
-                    for i, (start, end) in enumerate(spans):
-                        if start <= report.start < end:
-                            reported[i] = report.type
-                cut = detector.threshold(doc.lang)
-                for i, row in enumerate(doc.rows):
-                    d = detections[i]
-                    if row.label == "event":
-                        fates[doc.lang][
-                            "reported"
-                            if i in reported
-                            else "stage_one"
-                            if d.stage == 1
-                            else "below_cut"
-                            if d.probability < cut
-                            else f"veto:{d.veto}"
-                            if d.veto
-                            else "after_detection"
-                        ] += 1
-                    scored.append((key, doc.lang, i, row.label, row.type, d.probability, reported.get(i)))
+        reports = extract_module.extract_events(article, mentions, Counter(), detector=detector, type_model=type_model)
     finally:
         extract_module.decide = real_decide  # type: ignore[assignment]
+    reported = {}
+    for report in reports:
+        for i, (start, end) in enumerate(spans):
+            if start <= report.start < end:
+                reported[i] = report.type
+    return seen[0], reported
+
+
+def scored_rows(doc: Document, detections: Sequence[Detection], reported: Dict[int, str]) -> List[Scored]:
+    return [
+        (doc.key, doc.lang, i, row.label, row.type, detections[i].probability, reported.get(i))
+        for i, row in enumerate(doc.rows)
+    ]
+
+
+def out_of_fold_runs(data: TrainingSet, meta: Dict, models) -> Tuple[Dict[str, Counter], List[Scored]]:
+    """Every train document through the whole stage with the detector and the typing models of
+    the folds without it (``fold_parts``), and each gold event sentence's fate: ``reported``,
+    ``stage_one``, ``below_cut``, ``veto:<cue>`` or ``after_detection``."""
+    fates: Dict[str, Counter] = defaultdict(Counter)
+    scored: List[Scored] = []
+    for arrays, held_out, typing in fold_parts(data):
+        detector = DetectorModel(meta, arrays)
+        for doc in held_out:
+            article, _ = as_article(doc)
+            detections, reported = run_document(doc, tag(article, models), detector, typing.for_language(doc.lang))
+            cut = detector.threshold(doc.lang)
+            for i, row in enumerate(doc.rows):
+                d = detections[i]
+                if row.label == "event":
+                    fates[doc.lang][
+                        "reported"
+                        if i in reported
+                        else "stage_one"
+                        if d.stage == 1
+                        else "below_cut"
+                        if d.probability < cut
+                        else f"veto:{d.veto}"
+                        if d.veto
+                        else "after_detection"
+                    ] += 1
+            scored.extend(scored_rows(doc, detections, reported))
     return fates, scored
 
 

@@ -30,7 +30,7 @@ metadata). The cross-validation figures are written to ``benchmarks/results/even
 import argparse
 import json
 import sys
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from scipy import sparse
@@ -131,10 +131,14 @@ def fit_arrays(data: TrainingSet, rows: np.ndarray) -> Dict[str, np.ndarray]:
     return arrays
 
 
-def cross_validate(data: TrainingSet) -> Tuple[np.ndarray, np.ndarray]:
+def cross_validate(
+    data: TrainingSet, learns_from: Optional[Callable[[str], bool]] = None
+) -> Tuple[np.ndarray, np.ndarray]:
     """Out-of-fold stage-one and stage-two probabilities of the labelled train sentences
     (folds by document; the CASE snippets and the training-only sources are in every training
-    fold, never scored; stage two as ``fit_arrays`` fits it, per language where it has its own)."""
+    fold, never scored; stage two as ``fit_arrays`` fits it, per language where it has its own).
+    ``learns_from``: which labelled documents (by key) a training fold keeps, all by default
+    (``benchmarks/event_learning_curve.py`` trains on shares of them)."""
     from sklearn.model_selection import GroupKFold
 
     labelled = np.flatnonzero(data.scored)
@@ -143,7 +147,10 @@ def cross_validate(data: TrainingSet) -> Tuple[np.ndarray, np.ndarray]:
     second = np.zeros(len(data.labels))
     full = data.stage_two_matrix()
     for train, test in GroupKFold(FOLDS).split(labelled, groups=data.groups[labelled]):
-        fit_rows = np.concatenate([labelled[train], always])
+        kept = labelled[train]
+        if learns_from is not None:
+            kept = kept[np.array([learns_from(key) for key in data.groups[kept]], dtype=bool)]
+        fit_rows = np.concatenate([kept, always])
         scored = labelled[test]
         shared = model_rows(data, fit_rows)
         one = fit(data.sparse[shared], data.labels[shared], STAGE_ONE_C)
@@ -195,7 +202,8 @@ def stage_sweep(data: "TrainingSet", models) -> List["Scored"]:
     the reports of sentences at or above it. That is close to what the job emits at that cut, not
     exactly: which neighbours were detected can change a tally, a neighbour's type or a narrative
     date, and the shipped stage one lets a few sentences go (``benchmarks/event_losses.py`` runs
-    the shipped settings). The typing model is the shipped one, trained on every train event."""
+    the shipped settings). Typing is out of fold too: each fold's documents are typed by models
+    trained without their events (``tools.train_event_types.fit_fold_models``)."""
     from tools.event_stage import out_of_fold_runs
 
     return out_of_fold_runs(data, detector_meta(data, 0.0, {"en": LOW_CUT, "fr": LOW_CUT}), models)[1]

@@ -429,3 +429,65 @@ def test_english_training_adds_the_labelled_train_news_events_at_their_weight(tm
         train.read_case(str(data))[1],
         [1.0] * len(snippets),
     )
+
+
+def test_a_quoted_snippet_is_read_as_csv_reads_it(tmp_path):
+    # a snippet holding a double quote is quoted in the CASE file; the typing model, the detector
+    # and the benchmarks must all read the same text (the typing model once kept the marks)
+    from tools import train_event_types as train
+    from tools.event_data import read_case
+
+    data = tmp_path / "snippets.tsv"
+    with open(data, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
+        writer.writerow(["id", "EventSnippet", "SubType"])
+        writer.writerow([1, 'The Council condemned the "flagrant" launch', "DIPLO"])
+        writer.writerow([2, "Rockets hit the base", "ART_MISS_ATTACK"])
+    assert '""' in data.read_text()
+    texts, labels = train.read_case(str(data))
+    assert texts == ['The Council condemned the "flagrant" launch', "Rockets hit the base"]
+    assert labels == ["DIPLO", "ART_MISS_ATTACK"]
+    assert [s.text for s in read_case(data)] == texts
+
+
+def test_a_folds_training_sets_leave_out_its_documents_and_snippets(tmp_path):
+    from tools import train_event_types as train
+
+    data = tmp_path / "snippets.tsv"
+    write_tsv(data)
+    snippets, _ = train.read_case(str(data))
+    events, _, keys = train.news_events(language=None)
+    held_out = sorted(set(keys))[::3]  # a third of the train documents with events
+    kept_documents = set(keys) - set(held_out)
+    kept_snippets = {0, 2, 5}
+    texts, labels, weights = train.english_training_set(str(data), 0.2, kept_documents, kept_snippets)
+    assert texts[:3] == [snippets[i] for i in sorted(kept_snippets)] and weights[:3] == [1.0] * 3
+    english, _, english_keys = train.news_events("en")
+    expected = Counter(t for t, k in zip(english, english_keys) if k in kept_documents)
+    assert Counter(texts[3:]) == expected and set(weights[3:]) == {0.2}
+    texts, labels = train.multilingual_training_set(str(data), kept_documents, kept_snippets)
+    assert Counter(texts[3:]) == Counter(t for t, k in zip(events, keys) if k in kept_documents)
+    assert not any(k in held_out for k in train.news_events(None, kept_documents)[2])
+    # no filter: everything, as the shipped models train
+    assert train.multilingual_training_set(str(data))[0] == snippets + events
+
+
+def test_fold_models_type_each_language_with_its_own_model(tmp_path, monkeypatch):
+    from tools import train_event_types as train
+
+    data = tmp_path / "snippets.tsv"
+    write_tsv(data)
+    fitted = []
+
+    def recording_fit(texts, labels, setup, weights=None):
+        fitted.append((setup, list(texts), weights))
+        return f"model {len(fitted)}"
+
+    monkeypatch.setattr(train, "fit", recording_fit)
+    models = train.fit_fold_models(documents=set(), snippets={1, 3}, data=str(data))
+    (en_setup, en_texts, en_weights), (ml_setup, ml_texts, ml_weights) = fitted
+    snippets, _ = train.read_case(str(data))
+    assert en_setup is train.CHOSEN and ml_setup is train.MULTILINGUAL
+    assert en_texts == ml_texts == [snippets[1], snippets[3]] and en_weights == [1.0, 1.0] and ml_weights is None
+    assert models.for_language("en") == "model 1"
+    assert models.for_language("fr") == models.for_language("de") == "model 2"

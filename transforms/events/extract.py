@@ -43,7 +43,7 @@ from transforms.events.arguments import (
     find_target,
     is_not_actor,
 )
-from transforms.events.classify import TypeGuess, classify_events
+from transforms.events.classify import EventTypeModel, TypeGuess, classify_events
 from transforms.events.dates import event_date, is_background
 from transforms.events.detect import (
     DetectorModel,
@@ -93,12 +93,15 @@ def extract_events(
     mentions: Sequence[TaggedMention],
     counters: Optional[Counter] = None,
     detector: Optional[DetectorModel] = None,
+    type_model: Optional[EventTypeModel] = None,
 ) -> List[EventReport]:
     """The event reports of one article (pure: the DoFn only counts and emits).
 
     Every sentence goes through ``DetectEvents``' decision (``detect``): the cheap stage on
     all of them, the sentence embedding on the few it keeps. Only detected sentences are
-    typed, placed and dated; the embedding computed for detection is reused for typing."""
+    typed, placed and dated; the embedding computed for detection is reused for typing.
+    ``detector`` and ``type_model`` (the typing model of the article's language) default to the
+    shipped ones; the benchmarks pass models of a cross-validation fold."""
     counters = counters if counters is not None else Counter()
     model = detector or load_detector()
     language = article.language or "fr"
@@ -131,7 +134,7 @@ def extract_events(
     typed = [p for p in detected if not _PERCEIVED.search(sentences[p])]
     guesses.update({p: None for p in detected})
     guesses.update(
-        zip(typed, classify_events([sentences[p] for p in typed], language, embeddings=[embedded[p] for p in typed]))
+        zip(typed, classify_events([sentences[p] for p in typed], language, type_model, [embedded[p] for p in typed]))
     )
 
     reports: List[EventReport] = []
